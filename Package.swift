@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Cairn",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cairn", targets: ["cairn"]),
+        .library(name: "CairnCore", targets: ["CairnCore"]),
+        .library(name: "CairnFormat", targets: ["CairnFormat"]),
+        .library(name: "CairnTools", targets: ["CairnTools"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLZ4", pkgConfig: "liblz4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
+        .systemLibrary(
+            name: "CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .target(name: "CCRC32C"),
+        .target(name: "CairnCore", dependencies: ["CCRC32C", "CLZ4", "CZstd"]),
+        .target(name: "CairnFormat", dependencies: ["CairnCore"]),
+        .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat"]),
+        .executableTarget(
+            name: "cairn",
+            dependencies: [
+                "CairnTools", "CairnFormat", "CairnCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
+        .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
+        .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFormat", "CairnCore"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["cairn", "CairnFormat", "CairnCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

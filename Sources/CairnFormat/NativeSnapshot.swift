@@ -1,0 +1,164 @@
+import CairnCore
+
+/// A native `.cairn` snapshot as a `SnapshotView`.
+public struct NativeSnapshot: SnapshotView {
+    public let reader: SnapshotReader
+
+    public init(reader: SnapshotReader) { self.reader = reader }
+
+    public init(path: String) throws { self.reader = try SnapshotReader(path: path) }
+
+    public var bytesRead: UInt64 { reader.source.bytesRead }
+
+    private func size(_ span: BlockSpan) -> Int64 {
+        span.range.reduce(Int64(0)) { $0 + reader.index.blocks[$1].size }
+    }
+
+    public func summary() throws -> SnapshotSummary {
+        let idx = reader.index
+        var ops: [OperatorSummary] = []
+        for op in idx.operators {
+            var states = op.states.map { d in
+                StateSummary(
+                    descriptor: d, keySerializer: d.keySerializer.map { idx.serializers[$0] },
+                    valueSerializer: d.valueSerializer.map { idx.serializers[$0] }, size: 0, entryCount: 0,
+                    sizeBySubtask: [:], keyGroups: [])
+            }
+            var subtasks: [SubtaskSummary] = []
+            for st in op.subtasks {
+                var keyed: Int64 = 0
+                var operatorSize: Int64 = 0
+                var input: Int64 = 0
+                var output: Int64 = 0
+                var range: KeyGroupRange?
+                for u in st.keyed {
+                    range = range ?? u.range
+                    for seg in u.segments {
+                        let s = size(seg.blocks)
+                        keyed += s
+                        states[u.stateIndex].size += s
+                        states[u.stateIndex].entryCount! += Int64(seg.entryCount)
+                        states[u.stateIndex].sizeBySubtask[st.index, default: 0] += s
+                        states[u.stateIndex].keyGroups.append(KeyGroupSize(keyGroup: seg.keyGroup, size: s, entries: Int64(seg.entryCount)))
+                    }
+                }
+                for u in st.operatorState {
+                    let s = size(u.blocks)
+                    operatorSize += s
+                    states[u.stateIndex].size += s
+                    states[u.stateIndex].entryCount! += Int64(u.elementCount)
+                    states[u.stateIndex].sizeBySubtask[st.index, default: 0] += s
+                }
+                for c in st.channels {
+                    if c.channel.direction == .input { input += size(c.blocks) } else { output += size(c.blocks) }
+                }
+                subtasks.append(SubtaskSummary(
+                    index: st.index, keyedSize: keyed, operatorSize: operatorSize, inputChannelSize: input,
+                    outputSubpartitionSize: output, keyGroups: range, splits: st.splits))
+            }
+            for i in states.indices { states[i].keyGroups.sort { $0.keyGroup < $1.keyGroup } }
+            ops.append(OperatorSummary(info: op.info, coordinatorSize: size(op.coordinator), subtasks: subtasks, states: states))
+        }
+        return SnapshotSummary(metadata: idx.metadata, format: "cairn \(reader.version.major).\(reader.version.minor)", operators: ops)
+    }
+
+    public func formatProblems(deep: Bool, progress: ((Int64) -> Void)?) -> [ValidationProblem] {
+        var problems: [ValidationProblem] = []
+        for (oi, op) in reader.index.operators.enumerated() {
+            if op.subtasks.count != op.info.parallelism {
+                let missing = Set(0..<op.info.parallelism).subtracting(op.subtasks.map(\.index)).sorted()
+                problems.append(ValidationProblem(
+                    code: "subtaskCount",
+                    "operator has \(op.subtasks.count) subtasks but parallelism \(op.info.parallelism); missing \(missing.map(String.init).joined(separator: ", "))",
+                    at: reader.location(operator: oi)))
+            }
+            for st in op.subtasks {
+                let ranges = Set(st.keyed.map(\.range))
+                if ranges.count > 1 {
+                    problems.append(ValidationProblem(
+                        code: "keyGroupRange",
+                        "keyed states of one subtask disagree on its key-group range: \(ranges.map(\.description).sorted().joined(separator: ", "))",
+                        at: reader.location(operator: oi, subtask: st.index)))
+                }
+            }
+        }
+        if deep { problems += SnapshotVerifier(reader: reader).verify(progress: progress) }
+        return problems
+    }
+
+    public func largestKeys(limit: Int) throws -> [KeySize] {
+        guard limit > 0 else { return [] }
+        var top = TopK<KeySize>(limit: limit) { a, b in
+            a.size != b.size ? a.size < b.size : b.key.lexicographicallyPrecedes(a.key)
+        }
+        let idx = reader.index
+        for (oi, op) in idx.operators.enumerated() {
+            for st in op.subtasks {
+                for u in st.keyed {
+                    let name = op.states[u.stateIndex].name
+                    for seg in u.segments {
+                        let loc = reader.location(operator: oi, subtask: st.index, state: name, keyGroup: seg.keyGroup)
+                        // Entries of one key are adjacent (sorted by key first), so a run is one key.
+                        var currentKey: ArraySlice<UInt8>? = nil
+                        var bytes: Int64 = 0
+                        var count: Int64 = 0
+                        func emit() {
+                            if let k = currentKey {
+                                top.insert(KeySize(operatorID: op.info.id, state: name, keyGroup: seg.keyGroup, key: Array(k), size: bytes, entries: count))
+                            }
+                        }
+                        try reader.forEachEntry(of: seg, at: loc) { e in
+                            if currentKey.map({ !$0.elementsEqual(e.keyBytes) }) ?? true {
+                                emit()
+                                currentKey = e.keyBytes
+                                bytes = 0
+                                count = 0
+                            }
+                            bytes += Int64(e.encodedLength)
+                            count += 1
+                        }
+                        emit()
+                    }
+                }
+            }
+        }
+        return top.sortedDescending()
+    }
+}
+
+/// Keeps the `limit` largest elements seen, in O(limit) memory.
+struct TopK<Element> {
+    let limit: Int
+    let less: (Element, Element) -> Bool
+    private(set) var heap: [Element] = []  // min-heap by `less`
+
+    init(limit: Int, less: @escaping (Element, Element) -> Bool) {
+        self.limit = limit
+        self.less = less
+    }
+
+    mutating func insert(_ e: Element) {
+        if heap.count < limit {
+            heap.append(e)
+            var i = heap.count - 1
+            while i > 0, less(heap[i], heap[(i - 1) / 2]) {
+                heap.swapAt(i, (i - 1) / 2)
+                i = (i - 1) / 2
+            }
+        } else if let min = heap.first, less(min, e) {
+            heap[0] = e
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = 2 * i + 2
+                var m = i
+                if l < heap.count, less(heap[l], heap[m]) { m = l }
+                if r < heap.count, less(heap[r], heap[m]) { m = r }
+                if m == i { break }
+                heap.swapAt(i, m)
+                i = m
+            }
+        }
+    }
+
+    func sortedDescending() -> [Element] { heap.sorted { less($1, $0) } }
+}

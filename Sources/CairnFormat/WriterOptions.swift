@@ -1,0 +1,34 @@
+/// How a `SnapshotWriter` lays out blocks. The same options and input give the same bytes.
+public struct WriterOptions: Sendable, Equatable {
+    public var compression: CompressionSetting
+    /// A keyed block is cut on content once it holds at least this many raw bytes.
+    public var minBlockSize: Int
+    /// No block grows beyond this (unless one entry alone is larger).
+    public var maxBlockSize: Int
+    /// Content cuts happen where the low `cutMaskBits` bits of the entry's key hash are zero.
+    public var cutMaskBits: Int
+
+    public init(compression: CompressionSetting = .default, minBlockSize: Int = 64 << 10, maxBlockSize: Int = 1 << 20, cutMaskBits: Int = 18) {
+        self.compression = compression
+        self.minBlockSize = minBlockSize
+        self.maxBlockSize = maxBlockSize
+        self.cutMaskBits = cutMaskBits
+    }
+}
+
+/// Sizes and counts of a finished write.
+public struct WriteSummary: Sendable, Equatable {
+    public var fileSize: UInt64
+    public var blockCount: Int
+    public var rawBytes: UInt64
+    public var storedBytes: UInt64
+    public var indexLength: UInt64
+    public var entryCount: UInt64
+}
+
+/// A misuse of the writer API (wrong order, unknown state name, out-of-range key group).
+public struct WriterError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

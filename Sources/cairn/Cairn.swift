@@ -1,0 +1,99 @@
+import ArgumentParser
+import CairnCore
+import CairnFormat
+import CairnTools
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `cairn` command: parse, call CairnTools, print. Exit status 0 fine, 1 the snapshot has problems,
+/// 2 usage or I/O error.
+@main
+struct Cairn: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cairn",
+        abstract: "Inspect, validate, diff, store and rewrite stream-processing checkpoints and savepoints.",
+        discussion: """
+            SOURCE is a .cairn snapshot file (or a directory holding a _metadata file).
+            Exit status: 0 fine, 1 the snapshot has problems, 2 usage or I/O error.
+            """,
+        version: "0.1.0",
+        subcommands: [InspectCommand.self, ValidateCommand.self, GenerateCommand.self, DumpCommand.self])
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Glibc.exit(code.rawValue)
+        } catch let e as SnapshotError {
+            Terminal.error("\(e)")
+            Glibc.exit(1)
+        } catch let e as IOError {
+            Terminal.error("\(e)")
+            Glibc.exit(2)
+        } catch let e as UsageError {
+            Terminal.error(e.message)
+            Glibc.exit(2)
+        } catch let e as WriterError {
+            Terminal.error(e.message)
+            Glibc.exit(2)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                Self.exit(withError: error)  // --help, --version
+            }
+            Terminal.error(fullMessage(for: error))
+            Glibc.exit(code == .validationFailure || code.rawValue == 64 ? 2 : code.rawValue)
+        }
+    }
+}
+
+/// Where output goes and how it looks.
+enum Terminal {
+    static var stdoutIsTTY: Bool { isatty(STDOUT_FILENO) != 0 }
+    static var stderrIsTTY: Bool { isatty(STDERR_FILENO) != 0 }
+
+    /// Colors only on a terminal, never with NO_COLOR set or TERM=dumb.
+    static var style: TextStyle {
+        let env = ProcessEnvironment.self
+        let enabled = stdoutIsTTY && env.get("NO_COLOR") == nil && env.get("TERM") != "dumb"
+        return TextStyle(color: enabled)
+    }
+
+    static func out(_ s: String) {
+        var s = s
+        if !s.hasSuffix("\n") { s += "\n" }
+        write(fd: STDOUT_FILENO, s)
+    }
+
+    static func error(_ s: String) {
+        let prefix = stderrIsTTY && ProcessEnvironment.get("NO_COLOR") == nil ? "\u{1B}[31merror:\u{1B}[0m " : "error: "
+        write(fd: STDERR_FILENO, prefix + s + (s.hasSuffix("\n") ? "" : "\n"))
+    }
+
+    static func note(_ s: String) { write(fd: STDERR_FILENO, s + "\n") }
+
+    /// Writes all of `s`, retrying short writes; output errors (a closed pipe) end the process quietly.
+    static func write(fd: Int32, _ s: String) {
+        var bytes = Array(s.utf8)
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                Glibc.exit(2)
+            }
+            done += n
+        }
+    }
+}
+
+enum ProcessEnvironment {
+    static func get(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+}

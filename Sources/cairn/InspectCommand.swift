@@ -1,0 +1,50 @@
+import ArgumentParser
+import CairnCore
+import CairnFormat
+import CairnTools
+
+extension InspectGrouping: ExpressibleByArgument {}
+
+struct InspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show where a snapshot's bytes are: per operator, subtask, state and key group.",
+        discussion: """
+            Sizes come from the snapshot's index, so even a large snapshot is answered by reading kilobytes.
+            --top scans the keyed data to find the largest keys.
+
+            Examples:
+              cairn inspect demo/chk-3.cairn
+              cairn inspect demo/chk-3.cairn --by subtask
+              cairn inspect demo/chk-3.cairn --by key-group --top 5 --json
+            """)
+
+    @Argument(help: "The snapshot: a .cairn file.")
+    var source: String
+
+    @Flag(help: "Print the documented JSON document instead of tables.")
+    var json = false
+
+    @Flag(help: "Read all data as well (with --top, implied).")
+    var deep = false
+
+    @Option(help: "Group the main table by operator, subtask, state or key-group.")
+    var by: InspectGrouping = .operator
+
+    @Option(help: "Also list the N largest keys (scans keyed data).")
+    var top: Int?
+
+    func validate() throws {
+        if let top, top < 1 { throw ValidationError("--top must be at least 1") }
+    }
+
+    func run() async throws {
+        let view = try SnapshotOpener.open(source)
+        let report = try InspectReport.build(source: source, view: view, grouping: by, top: top)
+        if json {
+            Terminal.out(report.json.rendered())
+        } else {
+            Terminal.out(report.text(style: Terminal.style))
+        }
+    }
+}
