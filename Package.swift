@@ -33,7 +33,7 @@ let package = Package(
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFormat", "CairnCore"]),
-        .testTarget(name: "CairnCLITests", dependencies: ["cairn", "CairnFormat", "CairnCore"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

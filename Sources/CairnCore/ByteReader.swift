@@ -92,12 +92,13 @@ public struct ByteReader: Sendable {
         }
     }
 
-    /// A varint that must fit in `Int` and be at most `limit`.
-    public mutating func readCount(_ what: String, max limit: Int = Int.max) throws(DecodeError) -> Int {
+    /// A varint that must fit in `Int` and be at most `limit`; `code` names a violation (a count beyond the bytes
+    /// left is `lengthOutOfBounds`, a value outside its range `invalidValue`).
+    public mutating func readCount(_ what: String, max limit: Int = Int.max, code: DecodeError.Code = .lengthOutOfBounds) throws(DecodeError) -> Int {
         let at = position
         let v = try readVarint(what)
         guard v <= UInt64(limit) else {
-            throw DecodeError(.lengthOutOfBounds, "\(what) is \(v), more than the \(limit) allowed here", at: at)
+            throw DecodeError(code, "\(what) is \(v), more than the \(limit) allowed here", at: at)
         }
         return Int(v)
     }

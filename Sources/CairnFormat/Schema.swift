@@ -117,8 +117,11 @@ public indirect enum Schema: Sendable, Equatable, CustomStringConvertible {
             return .map(key: k, value: try decode(from: &r, depth: depth + 1))
         case .record:
             let name = try r.readString("record name")
-            // Each field takes at least 4 bytes, which bounds the count by what remains.
-            let n = try r.readCount("field count", max: r.remaining / 4)
+            let countAt = r.position
+            let n = try r.readCount("field count", max: r.remaining)
+            guard n >= 1 else {
+                throw DecodeError(.invalidValue, "record \(name) has no fields; records need at least one", at: countAt)
+            }
             var fields: [Field] = []
             var seen = Set<String>()
             for _ in 0..<n {

@@ -38,7 +38,12 @@ private struct IndexDecoder {
             let tagAt = reader.position
             let tag = try reader.readU8("section tag")
             let body = try reader.readBytesRange("section body")
-            if tag & 0x80 != 0 { continue }  // optional extension section
+            if tag & 0x80 != 0 {  // optional extension section
+                guard nextRequired > 1 else {
+                    throw DecodeError(.outOfOrder, "optional section 0x\(String(tag, radix: 16)) appears before METADATA", at: tagAt)
+                }
+                continue
+            }
             guard tag == nextRequired else {
                 if (1...4).contains(tag) {
                     throw DecodeError(.outOfOrder, "section 0x0\(tag) appears out of order or twice", at: tagAt)
@@ -89,7 +94,7 @@ private struct IndexDecoder {
         guard let mode = CheckpointMode(rawValue: modeRaw) else {
             throw DecodeError(.invalidValue, "unknown checkpoint mode \(modeRaw)", at: modeAt)
         }
-        let n = try reader.readCount("property count", max: reader.remaining / 2)
+        let n = try reader.readCount("property count", max: reader.remaining)
         var props: [String: String] = [:]
         var previous: String?
         for _ in 0..<n {
@@ -107,7 +112,7 @@ private struct IndexDecoder {
     }
 
     mutating func decodeSerializers() throws(DecodeError) -> [SerializerInfo] {
-        let n = try reader.readCount("serializer count", max: reader.remaining / 4)
+        let n = try reader.readCount("serializer count", max: reader.remaining)
         var out: [SerializerInfo] = []
         for _ in 0..<n {
             let name = try reader.readString("serializer name")
@@ -123,9 +128,8 @@ private struct IndexDecoder {
 
     mutating func decodeBlocks() throws(DecodeError) {
         // Each entry takes at least 9 bytes.
-        let n = try reader.readCount("block count", max: reader.remaining / 9)
+        let n = try reader.readCount("block count", max: reader.remaining)
         var expected = UInt64(FileLayout.headerSize)
-        blocks.reserveCapacity(n)
         for i in 0..<n {
             let at = reader.position
             location.block = i
@@ -164,12 +168,12 @@ private struct IndexDecoder {
 
     mutating func decodeSpan(_ what: String, kinds: [BlockKind], allowEmpty: Bool = true) throws(DecodeError) -> BlockSpan {
         let at = reader.position
-        let count = try reader.readCount("block count of \(what)", max: blocks.count)
+        let count = try reader.readCount("block count of \(what)", max: blocks.count, code: .invalidValue)
         if count == 0 {
             guard allowEmpty else { throw DecodeError(.invalidValue, "\(what) has no blocks", at: at) }
             return .empty
         }
-        let first = try reader.readCount("first block of \(what)", max: blocks.count - count)
+        let first = try reader.readCount("first block of \(what)", max: blocks.count - count, code: .invalidValue)
         for b in first..<(first + count) {
             location.block = b
             guard !referenced[b] else {
@@ -185,7 +189,7 @@ private struct IndexDecoder {
     }
 
     mutating func decodeOperators() throws(DecodeError) -> [OperatorIndex] {
-        let n = try reader.readCount("operator count", max: reader.remaining / 20)
+        let n = try reader.readCount("operator count", max: reader.remaining)
         var out: [OperatorIndex] = []
         var previous: OperatorID?
         for _ in 0..<n {
@@ -203,15 +207,15 @@ private struct IndexDecoder {
             let name = try reader.readString("operator name")
             location.operatorName = name.isEmpty ? (uid.isEmpty ? nil : uid) : name
             let pAt = reader.position
-            let parallelism = try reader.readCount("parallelism", max: KeyGroupRange.upperBound)
-            let maxP = try reader.readCount("maxParallelism", max: KeyGroupRange.upperBound)
+            let parallelism = try reader.readCount("parallelism", max: KeyGroupRange.upperBound, code: .invalidValue)
+            let maxP = try reader.readCount("maxParallelism", max: KeyGroupRange.upperBound, code: .invalidValue)
             guard parallelism >= 1, maxP >= 1, parallelism <= maxP else {
                 throw DecodeError(.invalidValue, "parallelism \(parallelism) and maxParallelism \(maxP) must satisfy 1 ≤ parallelism ≤ maxParallelism ≤ 32768", at: pAt)
             }
             let info = OperatorInfo(id: id, uid: uid, name: name, parallelism: parallelism, maxParallelism: maxP)
             let coordinator = try decodeSpan("coordinator state", kinds: [.coordinatorState])
             let states = try decodeDescriptors()
-            let sc = try reader.readCount("subtask count", max: parallelism)
+            let sc = try reader.readCount("subtask count", max: parallelism, code: .invalidValue)
             var subtasks: [SubtaskIndex] = []
             for _ in 0..<sc {
                 subtasks.append(try decodeSubtask(info: info, states: states, previous: subtasks.last?.index))
@@ -234,7 +238,7 @@ private struct IndexDecoder {
     }
 
     mutating func decodeDescriptors() throws(DecodeError) -> [StateDescriptor] {
-        let n = try reader.readCount("state count", max: reader.remaining / 6)
+        let n = try reader.readCount("state count", max: reader.remaining)
         var out: [StateDescriptor] = []
         for _ in 0..<n {
             let at = reader.position
@@ -246,7 +250,7 @@ private struct IndexDecoder {
             let kindAt = reader.position
             let kr = try reader.readU8("state kind")
             guard let kind = StateKind(rawValue: kr) else {
-                throw DecodeError(.invalidValue, "unknown state kind \(kr)", at: kindAt)
+                throw DecodeError(.unknownKind, "unknown state kind \(kr)", at: kindAt)
             }
             let ks = try readSerializerRef("key serializer")
             let ns = try readSerializerRef("namespace serializer")
@@ -274,7 +278,7 @@ private struct IndexDecoder {
 
     mutating func readStateIndex(_ states: [StateDescriptor], previous: Int?, keyed: Bool) throws(DecodeError) -> Int {
         let at = reader.position
-        let i = try reader.readCount("state index", max: Int(UInt32.max))
+        let i = try reader.readCount("state index", max: Int(UInt32.max), code: .invalidValue)
         guard i < states.count else {
             throw DecodeError(.invalidValue, "state index \(i) is out of range (\(states.count) states)", at: at)
         }
@@ -290,25 +294,28 @@ private struct IndexDecoder {
 
     mutating func decodeSubtask(info: OperatorInfo, states: [StateDescriptor], previous: Int?) throws(DecodeError) -> SubtaskIndex {
         let at = reader.position
-        let index = try reader.readCount("subtask index", max: info.parallelism - 1)
+        let index = try reader.readCount("subtask index", max: info.parallelism - 1, code: .invalidValue)
         location.subtask = index
         if let p = previous, p >= index {
             throw DecodeError(.outOfOrder, "subtask indexes are not strictly ascending", at: at)
         }
         var st = SubtaskIndex(index: index)
-        let kc = try reader.readCount("keyed unit count", max: states.count)
+        let kc = try reader.readCount("keyed unit count", max: states.count, code: .invalidValue)
         for _ in 0..<kc {
             let si = try readStateIndex(states, previous: st.keyed.last?.stateIndex, keyed: true)
             let rAt = reader.position
-            let start = try reader.readCount("keyGroupStart", max: info.maxParallelism)
-            let count = try reader.readCount("keyGroupCount", max: info.maxParallelism - start)
-            _ = rAt
+            let start = try reader.readCount("keyGroupStart", max: info.maxParallelism, code: .invalidValue)
+            let count = try reader.readCount("keyGroupCount", max: info.maxParallelism - start, code: .invalidValue)
             let range = KeyGroupRange(start: start, count: count)
-            let nseg = try reader.readCount("segment count", max: count)
+            let expected = KeyGroupRange.forSubtask(index, parallelism: info.parallelism, maxParallelism: info.maxParallelism)
+            guard range == expected else {
+                throw DecodeError(.invalidValue, "keyed state holds key groups \(range), but subtask \(index) of \(info.parallelism) owns \(expected)", at: rAt)
+            }
+            let nseg = try reader.readCount("segment count", max: count, code: .invalidValue)
             var segments: [KeyGroupSegment] = []
             for _ in 0..<nseg {
                 let sAt = reader.position
-                let kg = try reader.readCount("key group", max: Int(UInt32.max))
+                let kg = try reader.readCount("key group", max: Int(UInt32.max), code: .invalidValue)
                 location.keyGroup = kg
                 guard range.contains(kg) else {
                     throw DecodeError(.invalidValue, "key group \(kg) lies outside the unit's range \(range)", at: sAt)
@@ -317,7 +324,7 @@ private struct IndexDecoder {
                     throw DecodeError(.outOfOrder, "key groups are not strictly ascending", at: sAt)
                 }
                 let eAt = reader.position
-                let entries = try reader.readCount("entry count", max: Int(UInt32.max) << 8)
+                let entries = try reader.readCount("entry count", max: Int(UInt32.max) << 8, code: .invalidValue)
                 guard entries >= 1 else { throw DecodeError(.invalidValue, "a key-group segment must hold at least one entry", at: eAt) }
                 let span = try decodeSpan("key group \(kg)", kinds: [.keyedEntries], allowEmpty: false)
                 segments.append(KeyGroupSegment(keyGroup: kg, entryCount: entries, blocks: span))
@@ -326,33 +333,33 @@ private struct IndexDecoder {
             st.keyed.append(KeyedStateUnit(stateIndex: si, range: range, segments: segments))
         }
         location.state = nil
-        let oc = try reader.readCount("operator state unit count", max: states.count)
+        let oc = try reader.readCount("operator state unit count", max: states.count, code: .invalidValue)
         for _ in 0..<oc {
             let si = try readStateIndex(states, previous: st.operatorState.last?.stateIndex, keyed: false)
-            let count = try reader.readCount("element count", max: Int(UInt32.max) << 8)
+            let count = try reader.readCount("element count", max: Int(UInt32.max) << 8, code: .invalidValue)
             let kind: BlockKind = states[si].kind == .broadcast ? .broadcastEntries : .operatorElements
             let span = try decodeSpan("operator state", kinds: [kind])
             st.operatorState.append(OperatorStateUnit(stateIndex: si, elementCount: count, blocks: span))
         }
         location.state = nil
-        let cc = try reader.readCount("channel count", max: reader.remaining / 4)
+        let cc = try reader.readCount("channel count", max: reader.remaining)
         for _ in 0..<cc {
             let cAt = reader.position
             let d = try reader.readU8("channel direction")
             guard let dir = ChannelID.Direction(rawValue: d) else {
                 throw DecodeError(.invalidValue, "unknown channel direction \(d)", at: cAt)
             }
-            let gate = try reader.readCount("gate", max: Int(UInt32.max))
-            let channel = try reader.readCount("channel", max: Int(UInt32.max))
+            let gate = try reader.readCount("gate", max: Int(UInt32.max), code: .invalidValue)
+            let channel = try reader.readCount("channel", max: Int(UInt32.max), code: .invalidValue)
             let id = ChannelID(direction: dir, gate: gate, channel: channel)
             if let p = st.channels.last, !(p.channel < id) {
                 throw DecodeError(.outOfOrder, "channels are not strictly ascending at \(id)", at: cAt)
             }
-            let count = try reader.readCount("buffer count", max: Int(UInt32.max) << 8)
+            let count = try reader.readCount("buffer count", max: Int(UInt32.max) << 8, code: .invalidValue)
             let span = try decodeSpan("\(id)", kinds: [.inFlightBuffers])
             st.channels.append(ChannelUnit(channel: id, bufferCount: count, blocks: span))
         }
-        let sc = try reader.readCount("split count", max: reader.remaining / 2)
+        let sc = try reader.readCount("split count", max: reader.remaining)
         for _ in 0..<sc {
             let sAt = reader.position
             let splitId = try reader.readString("split id")
@@ -369,14 +376,14 @@ private struct IndexDecoder {
                     position: try reader.readBytes("split position"))
             case 1:
                 let topic = try reader.readString("kafka topic")
-                let partition = try reader.readCount("kafka partition", max: Int(Int32.max))
+                let partition = try reader.readCount("kafka partition", max: Int(Int32.max), code: .invalidValue)
                 position = .kafka(topic: topic, partition: partition, nextOffset: try reader.readSVarint("kafka offset"))
             case 2:
                 position = .kinesis(
                     stream: try reader.readString("kinesis stream"), shardId: try reader.readString("kinesis shard"),
                     sequenceNumber: try reader.readString("kinesis sequence number"))
             case let t:
-                throw DecodeError(.invalidValue, "unknown split position type \(t)", at: tAt)
+                throw DecodeError(.unknownKind, "unknown split position type \(t)", at: tAt)
             }
             st.splits.append(SourceSplit(splitId: splitId, position: position))
         }

@@ -55,11 +55,14 @@ public final class SnapshotReader: Sendable {
         let major = (try? hr.readU16()) ?? 0
         let minor = (try? hr.readU16()) ?? 0
         let flags = (try? hr.readU32()) ?? 0
-        guard major == FileLayout.majorVersion, fMajor == major, fMinor == minor else {
+        guard major == FileLayout.majorVersion else {
             throw SnapshotError(
                 .unsupportedVersion,
                 "format version \(major).\(minor) (footer says \(fMajor).\(fMinor)); this reader understands major version \(FileLayout.majorVersion)",
                 at: SnapshotLocation(file: file, offset: 8), hint: "Use a Cairn release that reads this version.")
+        }
+        guard fMajor == major, fMinor == minor else {
+            throw fail(.invalidValue, "header says format \(major).\(minor) but the footer says \(fMajor).\(fMinor)", offset: footerAt + 16)
         }
         guard flags == 0 else {
             throw SnapshotError(.unknownFlags, "header flags 0x\(String(flags, radix: 16)) name features this reader does not know",

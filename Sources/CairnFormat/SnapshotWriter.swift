@@ -139,9 +139,10 @@ public final class SnapshotWriter {
         if let last = currentSubtask?.keyed.last, last.stateIndex >= i {
             throw WriterError("keyed states must be written in name order; '\(name)' comes too late")
         }
-        let maxP = currentOperator!.info.maxParallelism
-        guard range.start >= 0, range.end <= maxP else {
-            throw WriterError("key-group range \(range) exceeds max parallelism \(maxP)")
+        let info = currentOperator!.info
+        let expected = KeyGroupRange.forSubtask(currentSubtask!.index, parallelism: info.parallelism, maxParallelism: info.maxParallelism)
+        guard range == expected else {
+            throw WriterError("keyed state '\(name)' of subtask \(currentSubtask!.index) must cover its key groups \(expected), not \(range)")
         }
         keyedUnit = KeyedStateUnit(stateIndex: i, range: range, segments: [])
         segmentKeyGroup = -1

@@ -18,10 +18,10 @@ public struct GeneratorPreset: Sendable, Equatable {
     public var maxBuffersPerChannel: Int
 
     public static let tiny = GeneratorPreset(
-        name: "tiny", keys: 120, parallelism: 2, maxParallelism: 8, kafkaPartitions: 3, minEvents: 1, maxEvents: 6,
+        name: "tiny", keys: 120, parallelism: 2, maxParallelism: 8, kafkaPartitions: 3, minEvents: 1, maxEvents: 30,
         zipfExponent: 1.0, rules: 3, maxBufferSize: 96, maxBuffersPerChannel: 2)
     public static let small = GeneratorPreset(
-        name: "small", keys: 2_000, parallelism: 3, maxParallelism: 32, kafkaPartitions: 6, minEvents: 1, maxEvents: 40,
+        name: "small", keys: 2_000, parallelism: 3, maxParallelism: 32, kafkaPartitions: 6, minEvents: 1, maxEvents: 400,
         zipfExponent: 1.0, rules: 8, maxBufferSize: 2048, maxBuffersPerChannel: 3)
     public static let demo = GeneratorPreset(
         name: "demo", keys: 50_000, parallelism: 4, maxParallelism: 128, kafkaPartitions: 8, minEvents: 2, maxEvents: 2_000,

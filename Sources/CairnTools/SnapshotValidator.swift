@@ -77,7 +77,9 @@ public enum SnapshotValidator {
                          problems: [ValidationProblem(error)], bytesRead: 0)
     }
 
-    static func neutralProblems(_ s: SnapshotSummary, file: String) -> [ValidationProblem] {
+    /// The checks that hold for every engine: unique ids and uids, serializers present, key groups covered once
+    /// and assigned as Flink assigns them.
+    public static func neutralProblems(_ s: SnapshotSummary, file: String) -> [ValidationProblem] {
         var problems: [ValidationProblem] = []
         func loc(_ op: OperatorSummary, subtask: Int? = nil, state: String? = nil) -> SnapshotLocation {
             SnapshotLocation(file: file, operatorID: op.info.id.hex, operatorName: op.info.displayName, subtask: subtask, state: state)

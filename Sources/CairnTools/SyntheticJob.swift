@@ -188,16 +188,20 @@ public struct SyntheticJob: Sendable {
         try w.endOperator()
     }
 
-    private func totals(_ id: UInt64, _ v: Int, _ createdAt: Int64) -> TypedValue {
+    /// Values depend only on the key and the checkpoint `v` at which it last changed, never on the current one,
+    /// so unchanged keys keep identical bytes.
+    private func totals(_ id: UInt64, _ v: Int) -> TypedValue {
+        let changedAt = Self.epoch + Int64(v - 1) * Self.interval
         let h = hash(id, UInt64(v), 0, 5)
         let count = Int64(1 + Double(h % 10_000) * popularity(id) * 50)
         return .record([
-            .int64(count), .float64(Double(h >> 20 % 1_000_000) / 100), .int64(createdAt - Int64(h % 60_000)),
+            .int64(count), .float64(Double(h >> 20 % 1_000_000) / 100), .int64(changedAt - Int64(h % 60_000)),
             .string(h & 1 == 0 ? "EUR" : "USD"),
         ])
     }
 
-    private func events(_ id: UInt64, _ v: Int, _ createdAt: Int64) -> TypedValue {
+    private func events(_ id: UInt64, _ v: Int) -> TypedValue {
+        let changedAt = Self.epoch + Int64(v - 1) * Self.interval
         let extra = Double(preset.maxEvents - preset.minEvents) * popularity(id)
         let n = preset.minEvents + Int(extra) + Int(v % 3)
         var items: [TypedValue] = []
@@ -205,7 +209,7 @@ public struct SyntheticJob: Sendable {
         for i in 0..<n {
             let h = hash(id, UInt64(v), UInt64(i), 6)
             items.append(.record([
-                .int64(createdAt - Int64(i) * 1_000 - Int64(h % 997)),
+                .int64(changedAt - Int64(i) * 1_000 - Int64(h % 997)),
                 .float64(Double(h % 100_000) / 100),
                 .string("SKU-\(h >> 40 % 100_000)"),
             ]))
@@ -215,7 +219,6 @@ public struct SyntheticJob: Sendable {
 
     private func writeAggregate(_ w: SnapshotWriter, _ ops: Operators, _ c: Int, _ longSer: Int, _ voidSer: Int, _ totalsSer: Int, _ eventsSer: Int) throws {
         let op = ops.aggregate
-        let createdAt = Self.epoch + Int64(c - 1) * Self.interval
         try w.beginOperator(op, states: [
             StateDescriptor(name: "totals", kind: .value, keySerializer: longSer, namespaceSerializer: voidSer, valueSerializer: totalsSer,
                             ttl: StateTTL(millis: 7 * 86_400_000, update: .onCreateAndWrite)),
@@ -233,7 +236,7 @@ public struct SyntheticJob: Sendable {
                     let id = UInt64(id32)
                     let v = version(of: id, at: c)
                     scratch.removeAll()
-                    events(id, v, createdAt).encode(into: &scratch)
+                    events(id, v).encode(into: &scratch)
                     try w.append(key: Self.keyBytes(id), value: scratch.bytes)
                 }
             }
@@ -244,7 +247,7 @@ public struct SyntheticJob: Sendable {
                     let id = UInt64(id32)
                     let v = version(of: id, at: c)
                     scratch.removeAll()
-                    totals(id, v, createdAt).encode(into: &scratch)
+                    totals(id, v).encode(into: &scratch)
                     let lastAccess = Self.epoch + Int64(v - 1) * Self.interval
                     try w.append(key: Self.keyBytes(id), value: scratch.bytes, ttl: lastAccess)
                 }

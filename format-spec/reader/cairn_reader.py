@@ -11,10 +11,12 @@ Written from format-spec/SPEC.md only.  Standard library plus the PyPI packages
 Format errors are reported as `error: <code>: <message>` (codes of SPEC §11), exit status 1.
 
 Choices where the spec does not name the error code (kept consistent throughout):
-  truncated          a fixed-width field, varint or counted item runs past the end of its
+  These follow the table of SPEC §11.
+  truncated          a fixed-width field, varint or item runs past the end of its
                      enclosing structure (file, section body, block content, value)
   lengthOutOfBounds  an explicit byte length (bytes/string length, section length, index
-                     bounds, block extent, rawLength limit) or a BlockSpan exceeds what exists
+                     bounds, block extent, rawLength limit) or a count larger than the bytes
+                     left exceeds what exists
   invalidVarint      overlong (non-canonical) varint, or one that overflows 64 bits
   unknownTag         unknown index section tag without the high bit; unknown schema tag
   unknownKind        unknown block kind / codec / state-descriptor kind / split positionType
@@ -236,6 +238,15 @@ class Cursor:
                 return result
         raise AssertionError("unreachable")
 
+    def count(self, what):
+        """A count of items that each take at least one byte (SPEC §1): more than remain is
+        `lengthOutOfBounds`, checked before any item is read."""
+        start = self.pos
+        n = self.varint(what)
+        if n > self.remaining():
+            raise self.error("lengthOutOfBounds", f"{what} {n} exceeds the {self.remaining()} bytes left", start)
+        return n
+
     def svarint(self, what):
         u = self.varint(what)
         return (u >> 1) ^ -(u & 1)
@@ -396,7 +407,10 @@ def read_schema(cur, depth=1):
         return ("map", k, read_schema(cur, depth + 1))
     if tag == 0x13:
         name = cur.string("record name")
-        count = cur.varint("record fieldCount")
+        count_at = cur.pos
+        count = cur.count("record fieldCount")
+        if count < 1:
+            raise cur.error("invalidValue", f"record {name!r} has no fields", count_at)
         fields, names = [], set()
         for i in range(count):
             fstart = cur.pos
@@ -442,14 +456,6 @@ def float_json(x):
     return x
 
 
-ZERO_SIZE_LIST_LIMIT = 1 << 16
-
-
-def encodes_empty(s):
-    """True if every value of schema s encodes to zero bytes (records of such records)."""
-    return s[0] == "record" and all(encodes_empty(f["type"]) for f in s[2])
-
-
 def read_value(cur, s, what):
     """Decode one Value (§7.2) of schema s into its TYPED JSON form."""
     t = s[0]
@@ -475,15 +481,10 @@ def read_value(cur, s, what):
         return read_value(cur, s[1], what) if cur.bool_(f"{what} presence") else None
     if t == "list":
         start = cur.pos
-        count = cur.varint(f"{what} item count")
-        # Every item takes at least one byte, except records without fields (which take none):
-        # the spec gives no bound for those, so this reader caps them rather than loop 2^64 times.
-        if count > ZERO_SIZE_LIST_LIMIT and encodes_empty(s[1]):
-            raise cur.error("lengthOutOfBounds", f"{what}: {count} items of a zero-byte record type "
-                                                 f"(reader limit {ZERO_SIZE_LIST_LIMIT})", start)
+        count = cur.count(f"{what} item count")
         return [read_value(cur, s[1], f"{what}[{i}]") for i in range(count)]
     if t == "map":
-        count = cur.varint(f"{what} entry count")
+        count = cur.count(f"{what} entry count")
         pairs, prev = [], None
         for i in range(count):
             kstart = cur.pos
@@ -512,7 +513,7 @@ def read_metadata(cur):
     m["jobName"] = cur.string("jobName")
     m["createdAt"] = cur.svarint("createdAt")
     m["mode"] = ["aligned", "unaligned"][cur.enum("mode", 2)]
-    count = cur.varint("propertyCount")
+    count = cur.count("propertyCount")
     props, prev = {}, None
     for i in range(count):
         start = cur.pos
@@ -526,7 +527,7 @@ def read_metadata(cur):
 
 
 def read_serializers(cur):
-    count = cur.varint("serializer count")
+    count = cur.count("serializer count")
     out = []
     for i in range(count):
         try:
@@ -541,7 +542,7 @@ def read_serializers(cur):
 
 
 def read_blocks_table(cur, index_offset):
-    count = cur.varint("block count")
+    count = cur.count("block count")
     blocks = []
     expected = HEADER_SIZE
     for i in range(count):
@@ -559,7 +560,8 @@ def read_blocks_table(cur, index_offset):
         if b["codec"] not in CODECS:
             raise cur.error("unknownKind", f"block {i}: unknown codec {b['codec']}", start)
         if b["rawLength"] > MAX_DATA_RAW:
-            raise cur.error("lengthOutOfBounds", f"block {i}: rawLength {b['rawLength']} exceeds 64 MiB", start)
+            raise cur.error("lengthOutOfBounds",
+                            f"block {i}: rawLength {b['rawLength']} exceeds 64 MiB", start)
         if b["codec"] == 0 and b["storedLength"] != b["rawLength"]:
             raise cur.error("invalidValue", f"block {i}: codec none but storedLength "
                                             f"{b['storedLength']} != rawLength {b['rawLength']}", start)
@@ -593,7 +595,7 @@ class OperatorsReader:
             return []
         first = cur.varint(f"{what} firstBlock")
         if first + count > len(self.blocks):
-            raise cur.error("lengthOutOfBounds", f"{what}: blocks {first}..<{first + count} beyond the "
+            raise cur.error("invalidValue", f"{what}: blocks {first}..<{first + count} beyond the "
                                                  f"{len(self.blocks)} blocks of the table", start)
         for n in range(first, first + count):
             if self.blocks[n]["kind"] not in kinds:
@@ -606,7 +608,7 @@ class OperatorsReader:
 
     def read(self):
         cur = self.cur
-        count = cur.varint("operator count")
+        count = cur.count("operator count")
         ops, prev = [], None
         for i in range(count):
             start = cur.pos
@@ -633,7 +635,7 @@ class OperatorsReader:
                                             f"parallelism {p}", start)
         op["coordinator"] = self.span("coordinator", (COORDINATOR_STATE,))
         states, prev = [], None
-        for i in range(cur.varint("stateCount")):
+        for i in range(cur.count("stateCount")):
             start = cur.pos
             d = self.descriptor(i)
             if not ascending(prev, utf8(d["name"])):
@@ -691,11 +693,13 @@ class OperatorsReader:
         start = cur.pos
         idx = cur.varint(f"{what} stateIndex")
         if idx >= len(op["states"]):
-            raise cur.error("invalidValue", f"{what}: stateIndex {idx} >= stateCount {len(op['states'])}", start)
+            raise cur.error("invalidValue",
+                            f"{what}: stateIndex {idx} >= stateCount {len(op['states'])}", start)
         kind = op["states"][idx]["kind"]
         if (kind in KEYED_STATE_KINDS) != keyed:
+            cls = "keyed" if keyed else "operator"
             raise cur.error("invalidValue", f"{what}: state {op['states'][idx]['name']!r} of kind "
-                                            f"{STATE_KINDS[kind]} is not {'keyed' if keyed else 'operator'} state", start)
+                                            f"{STATE_KINDS[kind]} is not {cls} state", start)
         return idx, start
 
     def subtask(self, op, index):
@@ -715,7 +719,8 @@ class OperatorsReader:
         for _ in range(cur.varint("operatorStateCount")):
             idx, start = self.state_ref(op, "operator state unit", keyed=False)
             if not ascending(prev, idx):
-                raise cur.error("outOfOrder", "operator state units: stateIndex not strictly ascending", start)
+                raise cur.error("outOfOrder",
+                                "operator state units: stateIndex not strictly ascending", start)
             prev = idx
             try:
                 broadcast = STATE_KINDS[op["states"][idx]["kind"]] == "broadcast"
@@ -726,18 +731,19 @@ class OperatorsReader:
                 raise e.within(f"state {op['states'][idx]['name']!r}")
             st["operatorState"].append({"state": idx, "broadcast": broadcast, "count": count, "span": span})
         prev = None
-        for _ in range(cur.varint("channelCount")):
+        for _ in range(cur.count("channelCount")):
             start = cur.pos
             direction = cur.enum("channel direction", 2)
             key = (direction, cur.varint("gate"), cur.varint("channel"))
             if not ascending(prev, key):
-                raise cur.error("outOfOrder", "channel units: (direction, gate, channel) not strictly ascending", start)
+                raise cur.error("outOfOrder",
+                                "channel units: (direction, gate, channel) not strictly ascending", start)
             prev = key
             count = cur.varint("bufferCount")
             span = self.span(f"channel {key}", (IN_FLIGHT_BUFFERS,))
             st["channels"].append({"key": key, "count": count, "span": span})
         prev = None
-        for _ in range(cur.varint("splitCount")):
+        for _ in range(cur.count("splitCount")):
             start = cur.pos
             split_id = cur.string("splitId")
             if not ascending(prev, utf8(split_id)):
@@ -916,7 +922,7 @@ def load_block(data, n, entry):
 class UnitContent:
     """Iterates over the content of a unit's blocks and counts items against the index.
     Items are read per block until the block is consumed; bytes left in a block after the
-    unit's count is reached are `trailingBytes`, fewer items than counted is `invalidValue`."""
+    unit's count is reached, or fewer items than counted, are `invalidValue` (SPEC §11)."""
 
     def __init__(self, contents, span, count, what):
         self.contents, self.span, self.count, self.what = contents, span, count, what
@@ -927,8 +933,8 @@ class UnitContent:
             cur = Cursor(self.contents[n], where=f"block {n} content")
             while not cur.at_end():
                 if self.seen == self.count:
-                    raise cur.error("trailingBytes", f"{self.what}: bytes after the "
-                                                     f"{self.count} items the index counts")
+                    raise cur.error("invalidValue", f"{self.what}: blocks hold more than the "
+                                                    f"{self.count} items the index counts")
                 self.seen += 1
                 yield cur
         if self.seen != self.count:
@@ -986,7 +992,8 @@ def decode_operator_state(unit, op, contents):
             start = cur.pos
             key = cur.bytes_("broadcast key")
             if not ascending(prev, key):
-                raise cur.error("outOfOrder", f"broadcast key {key.hex() or '(empty)'} not strictly ascending", start)
+                raise cur.error("outOfOrder",
+                                f"broadcast key {key.hex() or '(empty)'} not strictly ascending", start)
             prev = key
             entries.append({"key": key.hex(), "value": cur.bytes_("broadcast value").hex()})
         return {"state": name, "entries": entries}
@@ -1015,13 +1022,16 @@ def decode_subtask(st, op, contents, serializers):
     def state_of(u):
         return f"state {op['states'][u['state']]['name']!r}"
 
+    def channel_of(u):
+        return f"channel {u['key']}"
+
     out = {"index": st["index"], "keyed": [], "operatorState": [], "channels": [],
            "splits": st["splits"]}
-    for key, units, fn, where in (
-            ("keyed", st["keyed"], lambda u: decode_keyed_unit(u, op, contents, serializers), state_of),
-            ("operatorState", st["operatorState"], lambda u: decode_operator_state(u, op, contents), state_of),
-            ("channels", st["channels"], lambda u: decode_channel(u, contents), lambda u: f"channel {u['key']}")):
-        for u in units:
+    for key, fn, where in (
+            ("keyed", lambda u: decode_keyed_unit(u, op, contents, serializers), state_of),
+            ("operatorState", lambda u: decode_operator_state(u, op, contents), state_of),
+            ("channels", lambda u: decode_channel(u, contents), channel_of)):
+        for u in st[key]:
             try:
                 out[key].append(fn(u))
             except CairnError as e:
@@ -1080,8 +1090,12 @@ def decode(data):
 # ---------------------------------------------------------------------------------------------
 
 def cmd_decode(path):
-    with open(path, "rb") as f:
-        data = f.read()
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        print(f"cannot read {path}: {e}", file=sys.stderr)
+        return 2
     try:
         result = decode(data)
     except CairnError as e:

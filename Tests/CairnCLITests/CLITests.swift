@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+/// Runs the built `cairn` binary the way a user does and checks output and exit status.
+struct CLI {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `cairn` binary next to the test bundle (swift test builds every product first).
+    static let binary: URL = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cairn")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        return root.appendingPathComponent(".build/debug/cairn")
+    }()
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(stdout.utf8)) }
+    }
+
+    @discardableResult
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes fully before waiting, so a large output cannot block the child.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+}
+
+@Suite("cairn command line")
+struct CLITests {
+    @Test("generate, inspect and validate a series end to end")
+    func series() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gen = try CLI.run(["generate", dir.path, "--preset", "small", "--checkpoints", "3", "--seed", "4"])
+        #expect(gen.status == 0, "\(gen.stderr)")
+        for c in 1...3 {
+            let path = dir.appendingPathComponent("chk-\(c).cairn").path
+            #expect(FileManager.default.fileExists(atPath: path))
+            let v = try CLI.run(["validate", path, "--deep"])
+            #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+            #expect(v.stdout.contains("valid"))
+        }
+        let inspect = try CLI.run(["inspect", dir.appendingPathComponent("chk-3.cairn").path, "--json", "--top", "2"])
+        #expect(inspect.status == 0)
+        let doc = try #require(inspect.json as? [String: Any])
+        let ops = try #require(doc["operators"] as? [[String: Any]])
+        #expect(ops.count == 4)
+        #expect(ops.allSatisfy { ($0["id"] as? String)?.count == 32 })
+        let snapshot = try #require(doc["snapshot"] as? [String: Any])
+        #expect(snapshot["id"] as? String == "3")
+        #expect((doc["topKeys"] as? [Any])?.count == 2)
+        #expect((doc["offsets"] as? [Any])?.count == 6)
+        // The table view on a non-terminal has no color.
+        let table = try CLI.run(["inspect", dir.appendingPathComponent("chk-1.cairn").path, "--by", "state"])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("recent-events"))
+        #expect(!table.stdout.contains("\u{1B}["))
+    }
+
+    @Test("generate is reproducible from the command line")
+    func reproducible() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["a.cairn", "b.cairn"] {
+            #expect(try CLI.run(["generate", dir.appendingPathComponent(name).path, "--preset", "tiny", "--seed", "9"]).status == 0)
+        }
+        let a = try Data(contentsOf: dir.appendingPathComponent("a.cairn")), b = try Data(contentsOf: dir.appendingPathComponent("b.cairn"))
+        #expect(a == b)
+    }
+
+    @Test("exit status: 1 for a damaged snapshot, 2 for usage and I/O errors")
+    func exitCodes() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("s.cairn")
+        #expect(try CLI.run(["generate", file.path, "--preset", "tiny"]).status == 0)
+        var bytes = try [UInt8](Data(contentsOf: file))
+        bytes[40] ^= 0x01
+        let damaged = dir.appendingPathComponent("damaged.cairn")
+        try Data(bytes).write(to: damaged)
+        let deep = try CLI.run(["validate", damaged.path, "--deep", "--json"])
+        #expect(deep.status == 1)
+        let doc = try #require(deep.json as? [String: Any])
+        #expect(doc["valid"] as? Bool == false)
+        let problems = try #require(doc["problems"] as? [[String: Any]])
+        let location = try #require(problems.first?["location"] as? [String: Any])
+        #expect(problems.first?["code"] as? String == "checksumMismatch")
+        #expect(location["block"] as? Int == 0)
+        #expect(location["operatorId"] is String)
+
+        let truncated = dir.appendingPathComponent("cut.cairn")
+        try Data(bytes.prefix(bytes.count - 7)).write(to: truncated)
+        let inspect = try CLI.run(["inspect", truncated.path])
+        #expect(inspect.status == 1)
+        #expect(inspect.stderr.contains("cut.cairn"))
+        #expect(try CLI.run(["validate", truncated.path]).status == 1)
+
+        let missing = try CLI.run(["inspect", dir.appendingPathComponent("nope.cairn").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("nope.cairn"))
+        #expect(try CLI.run(["inspect"]).status == 2)
+        #expect(try CLI.run(["inspect", file.path, "--by", "nonsense"]).status == 2)
+        #expect(try CLI.run(["generate", dir.path, "--preset", "enormous"]).status == 2)
+        #expect(try CLI.run(["--help"]).status == 0)
+        // Nothing was written at a destination whose generation failed.
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("chk-1.cairn").path))
+    }
+
+    @Test("dump prints the canonical decoded JSON of a vector")
+    func dump() throws {
+        let vector = CLI.root.appendingPathComponent("format-spec/vectors/typed-values.cairn")
+        let r = try CLI.run(["dump", vector.path])
+        #expect(r.status == 0)
+        let expected = try String(contentsOf: CLI.root.appendingPathComponent("format-spec/vectors/typed-values.json"), encoding: .utf8)
+        #expect(r.stdout == expected)
+    }
+}

@@ -1,0 +1,74 @@
+import CairnCore
+import CairnFormat
+import Foundation
+import Testing
+
+/// The repository root, found from this file's path.
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let vectorsDirectory = repositoryRoot.appendingPathComponent("format-spec/vectors")
+
+@Suite("format-spec test vectors", .serialized)
+struct VectorTests {
+    static let updating = ProcessInfo.processInfo.environment["CAIRN_UPDATE_VECTORS"] != nil
+
+    static func dumpText(_ bytes: [UInt8], name: String) throws -> String {
+        let reader = try SnapshotReader(source: MemorySource(bytes, name: name))
+        return try SnapshotDump.json(reader).rendered() + "\n"
+    }
+
+    @Test("valid vectors are reproduced byte for byte and decode to their committed JSON")
+    func validVectors() throws {
+        for (name, bytes) in try VectorCatalog.valid() {
+            let file = vectorsDirectory.appendingPathComponent(name + ".cairn")
+            let jsonFile = vectorsDirectory.appendingPathComponent(name + ".json")
+            let json = try Self.dumpText(bytes, name: name)
+            if Self.updating {
+                try FileManager.default.createDirectory(at: vectorsDirectory, withIntermediateDirectories: true)
+                try Data(bytes).write(to: file)
+                try json.write(to: jsonFile, atomically: true, encoding: .utf8)
+            }
+            let committed = try [UInt8](Data(contentsOf: file))
+            #expect(committed == bytes, "\(name).cairn differs from what the writer produces now")
+            let committedJSON = try String(contentsOf: jsonFile, encoding: .utf8)
+            #expect(committedJSON == (try Self.dumpText(committed, name: name)), "\(name).json differs from the decoded file")
+        }
+    }
+
+    @Test("invalid vectors fail with their committed error code")
+    func invalidVectors() throws {
+        let bad = vectorsDirectory.appendingPathComponent("bad")
+        for (name, bytes, code) in try VectorCatalog.invalid() {
+            if Self.updating {
+                try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+                try Data(bytes).write(to: bad.appendingPathComponent(name + ".cairn"))
+                try (code.rawValue + "\n").write(to: bad.appendingPathComponent(name + ".error"), atomically: true, encoding: .utf8)
+            }
+            let committed = try [UInt8](Data(contentsOf: bad.appendingPathComponent(name + ".cairn")))
+            #expect(committed == bytes, "bad/\(name).cairn differs from its recipe")
+            let expected = try String(contentsOf: bad.appendingPathComponent(name + ".error"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(expected == code.rawValue)
+            do {
+                _ = try Self.dumpText(committed, name: name)
+                Issue.record("bad/\(name) decoded without error")
+            } catch let e as SnapshotError {
+                #expect(e.code == code, "bad/\(name): got \(e)")
+            }
+        }
+    }
+
+    @Test("the independent Python reader decodes every vector")
+    func pythonReader() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", repositoryRoot.appendingPathComponent("format-spec/reader/cairn_reader.py").path,
+                             "check", vectorsDirectory.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "python reader failed:\n\(output)")
+        #expect(output.contains(" passed, 0 failed"), "\(output)")
+    }
+}
