@@ -30,6 +30,8 @@ let package = Package(
                 "CairnTools", "CairnFormat", "CairnCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(
+            name: "cairn-bench", dependencies: ["CairnFormat", "CairnCore"], path: "Benchmarks/CairnBench"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFormat", "CairnCore"]),

@@ -1,4 +1,9 @@
 import CairnCore
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Writes a snapshot in one streaming pass with memory bounded by the block size and the index.
 ///
@@ -8,7 +13,11 @@ import CairnCore
 public final class SnapshotWriter {
     private let sink: any ByteSink
     private let options: WriterOptions
-    private let compressor: BlockCompressor
+    private let compressors: [BlockCompressor]
+    /// Blocks cut but not yet compressed and written; at most `2 × compressionThreads`, so memory stays bounded.
+    private var pending: [(kind: BlockKind, raw: [UInt8])] = []
+    /// Number of blocks cut so far (written plus pending): the number the next block will get.
+    private var blockCount = 0
     private var metadata: SnapshotMetadata
     private var serializers: [SerializerInfo] = []
     private var blocks: [BlockEntry] = []
@@ -30,17 +39,19 @@ public final class SnapshotWriter {
     private var segmentKeyGroup = -1
     private var segmentEntries = 0
     private var segmentFirstBlock = 0
-    private var previousKey: [UInt8] = []
-    private var hasPreviousKey = false
-    private var block = ByteWriter(capacity: 1 << 20)
-    private var cutScratch: [UInt8] = []
+    private var keyedRange: KeyGroupRange?
+    private var keyedMaxParallelism = 1
+    private var keyed: KeyedBlockBuilder
+    /// The block being filled by operator state, channels and opaque data.
+    private var block = ByteWriter(capacity: 1 << 16)
     private var entryScratch = ByteWriter(capacity: 4096)
 
     public init(sink: any ByteSink, metadata: SnapshotMetadata, options: WriterOptions = WriterOptions()) throws(IOError) {
         self.sink = sink
         self.metadata = metadata
         self.options = options
-        self.compressor = BlockCompressor(options.compression)
+        self.keyed = KeyedBlockBuilder(options: options)
+        self.compressors = (0..<max(1, options.compressionThreads)).map { _ in BlockCompressor(options.compression) }
         try sink.write(FileLayout.header())
     }
 
@@ -145,98 +156,66 @@ public final class SnapshotWriter {
             throw WriterError("keyed state '\(name)' of subtask \(currentSubtask!.index) must cover its key groups \(expected), not \(range)")
         }
         keyedUnit = KeyedStateUnit(stateIndex: i, range: range, segments: [])
+        keyedRange = range
+        keyedMaxParallelism = info.maxParallelism
         segmentKeyGroup = -1
-        hasPreviousKey = false
+        keyed.resetOrder()
     }
 
     /// Appends one entry; entries arrive by key group, then by (key, namespace, userKey).
     public func append(
         key: [UInt8], namespace: [UInt8]? = nil, userKey: [UInt8]? = nil, value: [UInt8], ttl: Int64? = nil
     ) throws {
-        guard var unit = keyedUnit, let op = currentOperator else { throw WriterError("append outside keyed state") }
-        let kg = KeyGroupRange.keyGroup(ofKey: key, maxParallelism: op.info.maxParallelism)
-        guard unit.range.contains(kg) else {
-            throw WriterError("key in key group \(kg) does not belong to this subtask's range \(unit.range)")
+        guard let range = keyedRange else { throw WriterError("append outside keyed state") }
+        let kg = KeyGroupRange.keyGroup(ofKey: key, maxParallelism: keyedMaxParallelism)
+        guard range.contains(kg) else {
+            throw WriterError("key in key group \(kg) does not belong to this subtask's range \(range)")
         }
-        // Sort key: key ‖ 0x00-free separation is not possible for arbitrary bytes, so compare the triple.
-        entryScratch.removeAll()
-        entryScratch.writeBytes(key)
-        entryScratch.writeBytes(namespace ?? [])
-        entryScratch.writeBytes(userKey ?? [])
-        let tripleEncoding = entryScratch.bytes
         if kg != segmentKeyGroup {
             guard kg > segmentKeyGroup else {
                 throw WriterError("entries must be ordered by key group: \(kg) after \(segmentKeyGroup)")
             }
-            try closeSegment(&unit)
+            try closeSegment()
             segmentKeyGroup = kg
-            segmentFirstBlock = blocks.count
+            segmentFirstBlock = blockCount
             segmentEntries = 0
-            hasPreviousKey = false
-        } else if hasPreviousKey {
-            guard Self.tripleLess(previous: previousKey, key: key, namespace: namespace ?? [], userKey: userKey ?? []) else {
-                throw WriterError("entries of key group \(kg) must be in strictly ascending (key, namespace, userKey) order")
-            }
+            keyed.resetOrder()
         }
-        previousKey = tripleEncoding
-        hasPreviousKey = true
-
-        entryScratch.removeAll()
-        var flags: UInt8 = 0
-        if ttl != nil { flags |= 1 }
-        if namespace != nil { flags |= 2 }
-        if userKey != nil { flags |= 4 }
-        entryScratch.writeU8(flags)
-        entryScratch.writeBytes(key)
-        if let namespace { entryScratch.writeBytes(namespace) }
-        if let userKey { entryScratch.writeBytes(userKey) }
-        entryScratch.writeBytes(value)
-        if let ttl { entryScratch.writeI64(ttl) }
-        guard entryScratch.count <= FileLayout.maxDataBlockRawLength else {
-            throw WriterError("one entry of \(entryScratch.count) bytes exceeds the 64 MiB block limit")
+        guard keyed.checkOrder(key: key, namespace: namespace, userKey: userKey) else {
+            throw WriterError("entries of key group \(kg) must be in strictly ascending (key, namespace, userKey) order")
         }
-        if block.count > 0 && block.count + entryScratch.count > options.maxBlockSize {
-            try flushBlock(kind: .keyedEntries)
+        let size = KeyedBlockBuilder.size(key: key.count, namespace: namespace?.count, userKey: userKey?.count, value: value.count, ttl: ttl != nil)
+        guard size <= FileLayout.maxDataBlockRawLength else {
+            throw WriterError("one entry of \(size) bytes exceeds the 64 MiB block limit")
         }
-        block.writeRaw(entryScratch.bytes)
+        if keyed.mustCutBefore(size) { try flushKeyedBlock() }
+        let cut = keyed.append(key: key, namespace: namespace, userKey: userKey, value: value, ttl: ttl)
         segmentEntries += 1
         entryCount += 1
-        if block.count >= options.minBlockSize {
-            cutScratch.removeAll(keepingCapacity: true)
-            cutScratch += key
-            if let namespace { cutScratch += namespace }
-            if let userKey { cutScratch += userKey }
-            let mask = (UInt32(1) << UInt32(options.cutMaskBits)) - 1
-            if Murmur3.hash32(cutScratch) & mask == 0 { try flushBlock(kind: .keyedEntries) }
-        }
-        keyedUnit = unit
+        if cut { try flushKeyedBlock() }
     }
 
-    /// Compares the new triple with the previous one, decoding the previous from its length-prefixed form.
-    private static func tripleLess(previous: [UInt8], key: [UInt8], namespace: [UInt8], userKey: [UInt8]) -> Bool {
-        var r = ByteReader(previous)
-        guard let pk = try? r.readBytesRange(), let pn = try? r.readBytesRange(), let pu = try? r.readBytesRange() else { return false }
-        for (a, b) in [(previous[pk], key[...]), (previous[pn], namespace[...]), (previous[pu], userKey[...])] {
-            if a.elementsEqual(b) { continue }
-            return a.lexicographicallyPrecedes(b)
-        }
-        return false
-    }
-
-    private func closeSegment(_ unit: inout KeyedStateUnit) throws {
-        guard segmentKeyGroup >= 0, segmentEntries > 0 else { return }
+    private func flushKeyedBlock() throws {
+        swap(&block, &keyed.block)
         try flushBlock(kind: .keyedEntries)
-        unit.segments.append(
+        swap(&block, &keyed.block)
+    }
+
+    private func closeSegment() throws {
+        guard segmentKeyGroup >= 0, segmentEntries > 0 else { return }
+        try flushKeyedBlock()
+        keyedUnit?.segments.append(
             KeyGroupSegment(keyGroup: segmentKeyGroup, entryCount: segmentEntries,
-                            blocks: BlockSpan(first: segmentFirstBlock, count: blocks.count - segmentFirstBlock)))
+                            blocks: BlockSpan(first: segmentFirstBlock, count: blockCount - segmentFirstBlock)))
         segmentEntries = 0
     }
 
     public func endKeyedState() throws {
-        guard var unit = keyedUnit else { throw WriterError("endKeyedState without beginKeyedState") }
-        try closeSegment(&unit)
-        currentSubtask?.keyed.append(unit)
+        guard keyedUnit != nil else { throw WriterError("endKeyedState without beginKeyedState") }
+        try closeSegment()
+        currentSubtask?.keyed.append(keyedUnit!)
         keyedUnit = nil
+        keyedRange = nil
         segmentKeyGroup = -1
     }
 
@@ -249,7 +228,7 @@ public final class SnapshotWriter {
             throw WriterError("state '\(name)' is broadcast state; use writeBroadcastState")
         }
         try enterPhase(.operatorState, stateIndex: i, name: name)
-        let first = blocks.count
+        let first = blockCount
         for e in elements {
             entryScratch.removeAll()
             entryScratch.writeBytes(e)
@@ -257,7 +236,7 @@ public final class SnapshotWriter {
         }
         try flushBlock(kind: .operatorElements)
         currentSubtask?.operatorState.append(
-            OperatorStateUnit(stateIndex: i, elementCount: elements.count, blocks: BlockSpan(first: first, count: blocks.count - first)))
+            OperatorStateUnit(stateIndex: i, elementCount: elements.count, blocks: BlockSpan(first: first, count: blockCount - first)))
     }
 
     public func writeBroadcastState(_ name: String, entries: [(key: [UInt8], value: [UInt8])]) throws {
@@ -270,7 +249,7 @@ public final class SnapshotWriter {
         for (a, b) in zip(sorted, sorted.dropFirst()) where a.key == b.key {
             throw WriterError("broadcast state '\(name)' has a duplicate key 0x\(Hex.encode(a.key))")
         }
-        let first = blocks.count
+        let first = blockCount
         for e in sorted {
             entryScratch.removeAll()
             entryScratch.writeBytes(e.key)
@@ -279,7 +258,7 @@ public final class SnapshotWriter {
         }
         try flushBlock(kind: .broadcastEntries)
         currentSubtask?.operatorState.append(
-            OperatorStateUnit(stateIndex: i, elementCount: sorted.count, blocks: BlockSpan(first: first, count: blocks.count - first)))
+            OperatorStateUnit(stateIndex: i, elementCount: sorted.count, blocks: BlockSpan(first: first, count: blockCount - first)))
     }
 
     private func enterPhase(_ p: Phase, stateIndex: Int?, name: String) throws(WriterError) {
@@ -300,7 +279,7 @@ public final class SnapshotWriter {
         if let last = currentSubtask?.channels.last, !(last.channel < channel) {
             throw WriterError("channels must be written in ascending order: \(channel) after \(last.channel)")
         }
-        let first = blocks.count
+        let first = blockCount
         var previous: UInt64?
         for b in buffers {
             if let p = previous, p >= b.sequence {
@@ -313,7 +292,7 @@ public final class SnapshotWriter {
             try appendRecord(kind: .inFlightBuffers)
         }
         try flushBlock(kind: .inFlightBuffers)
-        currentSubtask?.channels.append(ChannelUnit(channel: channel, bufferCount: buffers.count, blocks: BlockSpan(first: first, count: blocks.count - first)))
+        currentSubtask?.channels.append(ChannelUnit(channel: channel, bufferCount: buffers.count, blocks: BlockSpan(first: first, count: blockCount - first)))
     }
 
     /// Records a source split's position; splits are sorted by id when the subtask ends.
@@ -337,7 +316,7 @@ public final class SnapshotWriter {
     }
 
     private func writeOpaque(_ bytes: [UInt8], kind: BlockKind) throws -> BlockSpan {
-        let first = blocks.count
+        let first = blockCount
         var start = 0
         while start < bytes.count {
             let end = min(bytes.count, start + options.maxBlockSize)
@@ -345,22 +324,61 @@ public final class SnapshotWriter {
             try flushBlock(kind: kind)
             start = end
         }
-        return BlockSpan(first: first, count: blocks.count - first)
+        return BlockSpan(first: first, count: blockCount - first)
     }
 
+    /// Cuts the current block; compression happens in batches on all cores.
     private func flushBlock(kind: BlockKind) throws {
         guard block.count > 0 else { return }
-        let raw = block.bytes
-        let (codec, stored) = compressor.compress(raw)
-        var header = BlockHeader(kind: kind, codec: codec.rawValue, rawLength: UInt32(raw.count), storedLength: UInt32(stored.count), crc: 0)
-        let prefix = header.prefixBytes()
-        header.crc = stored.withUnsafeBytes { BlockHeader.checksum(prefix: prefix, stored: $0) }
-        try sink.write(header.bytes())
-        try sink.write(stored)
-        blocks.append(BlockEntry(offset: offset, kind: kind, codec: codec.rawValue, rawLength: raw.count, storedLength: stored.count, crc: header.crc))
-        offset += UInt64(FileLayout.blockHeaderSize + stored.count)
-        rawBytes += UInt64(raw.count)
+        pending.append((kind, block.bytes))
         block.removeAll()
+        blockCount += 1
+        if pending.count >= 2 * compressors.count { try submitPending() }
+    }
+
+    /// A batch of blocks compressing in the background while the caller goes on encoding the next one.
+    private struct Batch {
+        let jobs: [(kind: BlockKind, raw: [UInt8])]
+        let results: ResultSlots
+        let group: DispatchGroup
+    }
+
+    private var inFlight: Batch?
+
+    /// Writes the batch in flight (after waiting for it), then starts compressing the pending blocks. At most two
+    /// batches exist at once, so memory stays at about `4 × compressionThreads` blocks.
+    private func submitPending() throws {
+        try writeInFlight()
+        guard !pending.isEmpty else { return }
+        let jobs = pending
+        pending.removeAll(keepingCapacity: true)
+        let workers = min(compressors.count, jobs.count)
+        let results = ResultSlots(count: jobs.count)
+        let pool = CompressorPool(compressors)
+        let group = DispatchGroup()
+        for w in 0..<workers {
+            DispatchQueue.global().async(group: group) {
+                for i in stride(from: w, to: jobs.count, by: workers) { results[i] = pool[w].compress(jobs[i].raw) }
+            }
+        }
+        inFlight = Batch(jobs: jobs, results: results, group: group)
+    }
+
+    private func writeInFlight() throws {
+        guard let batch = inFlight else { return }
+        batch.group.wait()
+        inFlight = nil
+        for (i, job) in batch.jobs.enumerated() {
+            let (codec, stored) = batch.results[i]!
+            var header = BlockHeader(kind: job.kind, codec: codec.rawValue, rawLength: UInt32(job.raw.count), storedLength: UInt32(stored.count), crc: 0)
+            let prefix = header.prefixBytes()
+            header.crc = stored.withUnsafeBytes { BlockHeader.checksum(prefix: prefix, stored: $0) }
+            try sink.write(header.bytes())
+            try sink.write(stored)
+            blocks.append(BlockEntry(offset: offset, kind: job.kind, codec: codec.rawValue, rawLength: job.raw.count, storedLength: stored.count, crc: header.crc))
+            offset += UInt64(FileLayout.blockHeaderSize + stored.count)
+            rawBytes += UInt64(job.raw.count)
+        }
     }
 
     // MARK: Finish
@@ -369,10 +387,12 @@ public final class SnapshotWriter {
     @discardableResult
     public func finish() throws -> WriteSummary {
         try ensureNoOperator()
+        try submitPending()
+        try writeInFlight()
         let index = SnapshotIndex(metadata: metadata, serializers: serializers, blocks: blocks, operators: operators)
         let raw = index.encode()
         guard raw.count <= FileLayout.maxIndexRawLength else { throw WriterError("the index exceeds 1 GiB") }
-        let (codec, stored) = compressor.compress(raw)
+        let (codec, stored) = compressors[0].compress(raw)
         var header = BlockHeader(kind: .index, codec: codec.rawValue, rawLength: UInt32(raw.count), storedLength: UInt32(stored.count), crc: 0)
         let prefix = header.prefixBytes()
         header.crc = stored.withUnsafeBytes { BlockHeader.checksum(prefix: prefix, stored: $0) }
@@ -388,4 +408,38 @@ public final class SnapshotWriter {
             fileSize: indexOffset + indexLength + UInt64(FileLayout.footerSize), blockCount: blocks.count,
             rawBytes: rawBytes, storedBytes: storedData, indexLength: indexLength, entryCount: entryCount)
     }
+}
+
+/// Slots that parallel workers fill at distinct indexes.
+private final class ResultSlots: @unchecked Sendable {
+    private var slots: [(BlockCodec, [UInt8])?]
+    private var lock = pthread_mutex_t()
+
+    init(count: Int) {
+        slots = Array(repeating: nil, count: count)
+        pthread_mutex_init(&lock, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&lock) }
+
+    subscript(i: Int) -> (BlockCodec, [UInt8])? {
+        get {
+            pthread_mutex_lock(&lock)
+            defer { pthread_mutex_unlock(&lock) }
+            return slots[i]
+        }
+        set {
+            pthread_mutex_lock(&lock)
+            slots[i] = newValue
+            pthread_mutex_unlock(&lock)
+        }
+    }
+}
+
+/// Compressors handed to workers; worker `w` uses only compressor `w`, and a batch starts only after the previous
+/// one finished, so no compressor is ever used by two threads at once.
+private struct CompressorPool: @unchecked Sendable {
+    let compressors: [BlockCompressor]
+    init(_ compressors: [BlockCompressor]) { self.compressors = compressors }
+    subscript(i: Int) -> BlockCompressor { compressors[i] }
 }

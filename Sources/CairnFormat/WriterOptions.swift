@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How a `SnapshotWriter` lays out blocks. The same options and input give the same bytes.
 public struct WriterOptions: Sendable, Equatable {
     public var compression: CompressionSetting
@@ -7,13 +11,22 @@ public struct WriterOptions: Sendable, Equatable {
     public var maxBlockSize: Int
     /// Content cuts happen where the low `cutMaskBits` bits of the entry's key hash are zero.
     public var cutMaskBits: Int
+    /// Threads compressing blocks; the output does not depend on it.
+    public var compressionThreads: Int
 
-    public init(compression: CompressionSetting = .default, minBlockSize: Int = 64 << 10, maxBlockSize: Int = 1 << 20, cutMaskBits: Int = 18) {
+    public init(compression: CompressionSetting = .default, minBlockSize: Int = 64 << 10, maxBlockSize: Int = 1 << 20, cutMaskBits: Int = 18,
+                compressionThreads: Int = WriterOptions.availableCores) {
         self.compression = compression
+        self.compressionThreads = compressionThreads
         self.minBlockSize = minBlockSize
         self.maxBlockSize = maxBlockSize
         self.cutMaskBits = cutMaskBits
     }
+}
+
+extension WriterOptions {
+    /// Cores online, at least 1.
+    public static var availableCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
 
 /// Sizes and counts of a finished write.

@@ -1,0 +1,109 @@
+// cairn-bench: measurements that the `cairn` command cannot make on its own. Not run by `make test`.
+//
+//   cairn-bench writer SNAPSHOT RAW_OUT [--compression zstd:1]
+//       Loads the keyed entries of SNAPSHOT into memory, then times SnapshotWriter writing them again into a sink
+//       that discards bytes (pure CPU: encode, compress, checksum), best of 3. Writes the decoded bytes of all keyed
+//       blocks to RAW_OUT so `zstd -b1` and `lz4 -b1` can run on the same bytes. Prints one JSON line.
+import CairnCore
+import CairnFormat
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class DiscardingSink: ByteSink {
+    var count: UInt64 = 0
+    func write(_ bytes: UnsafeRawBufferPointer) throws(IOError) { count += UInt64(bytes.count) }
+    func commit() throws(IOError) {}
+}
+
+struct Entry {
+    var key: [UInt8]
+    var namespace: [UInt8]?
+    var userKey: [UInt8]?
+    var value: [UInt8]
+    var ttl: Int64?
+}
+
+func seconds(_ d: Swift.Duration) -> Double {
+    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+func fail(_ message: String) -> Never {
+    let text = Array("cairn-bench: \(message)\n".utf8)
+    _ = text.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    exit(2)
+}
+
+func writerBenchmark(_ path: String, rawOut: String, compression: CompressionSetting) throws {
+    let reader = try SnapshotReader(path: path)
+    let idx = reader.index
+    // Load: per operator, per subtask, per keyed unit, its entries in order.
+    var units: [(op: Int, subtask: Int, state: String, range: KeyGroupRange, entries: [Entry])] = []
+    let raw = try AtomicFileSink(path: rawOut)
+    var rawBytes: UInt64 = 0
+    for (oi, op) in idx.operators.enumerated() {
+        for st in op.subtasks {
+            for u in st.keyed {
+                var entries: [Entry] = []
+                for seg in u.segments {
+                    for b in seg.blocks.range {
+                        let content = try reader.readBlock(b)
+                        try raw.write(content)
+                        rawBytes += UInt64(content.count)
+                        for e in try KeyedEntry.decodeAll(content) {
+                            entries.append(Entry(key: Array(e.keyBytes), namespace: e.namespaceBytes.map(Array.init),
+                                                 userKey: e.userKeyBytes.map(Array.init), value: Array(e.valueBytes), ttl: e.ttl))
+                        }
+                    }
+                }
+                units.append((oi, st.index, op.states[u.stateIndex].name, u.range, entries))
+            }
+        }
+    }
+    try raw.commit()
+    let clock = ContinuousClock()
+    var best = Double.infinity
+    var stored: UInt64 = 0
+    for _ in 0..<3 {
+        let sink = DiscardingSink()
+        let start = clock.now
+        let w = try SnapshotWriter(sink: sink, metadata: idx.metadata, options: WriterOptions(compression: compression))
+        for s in idx.serializers { w.addSerializer(s) }
+        var u = 0
+        for (oi, op) in idx.operators.enumerated() {
+            try w.beginOperator(op.info, states: op.states)
+            for st in op.subtasks {
+                try w.beginSubtask(st.index)
+                while u < units.count && units[u].op == oi && units[u].subtask == st.index {
+                    try w.beginKeyedState(units[u].state, range: units[u].range)
+                    for e in units[u].entries {
+                        try w.append(key: e.key, namespace: e.namespace, userKey: e.userKey, value: e.value, ttl: e.ttl)
+                    }
+                    try w.endKeyedState()
+                    u += 1
+                }
+                try w.endSubtask()
+            }
+            try w.endOperator()
+        }
+        try w.finish()
+        best = min(best, seconds(clock.now - start))
+        stored = sink.count
+    }
+    let mbps = Double(rawBytes) / best / 1e6
+    print("{\"rawBytes\":\(rawBytes),\"storedBytes\":\(stored),\"seconds\":\(best),\"rawMBps\":\(mbps),\"compression\":\"\(compression)\",\"crc32cHardware\":\(CRC32C.isHardwareAccelerated)}")
+}
+
+let args = CommandLine.arguments
+guard args.count >= 4, args[1] == "writer" else { fail("usage: cairn-bench writer SNAPSHOT RAW_OUT [--compression zstd:1]") }
+var compression = CompressionSetting.default
+if let i = args.firstIndex(of: "--compression"), i + 1 < args.count {
+    guard let c = CompressionSetting(parsing: args[i + 1]) else { fail("bad --compression \(args[i + 1])") }
+    compression = c
+}
+do {
+    try writerBenchmark(args[2], rawOut: args[3], compression: compression)
+} catch {
+    fail("\(error)")
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Side-by-side measurements for Cairn's native format; writes Benchmarks/results.md.
+
+Every number comes from one run on this machine. Throughputs are MB/s (10^6 bytes) of *raw* (decoded) state
+bytes, so they compare directly with `zstd -b1` and `lz4 -b1` run on the very same raw bytes.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "Benchmarks", "work")
+CAIRN = os.path.join(ROOT, ".build", "release", "cairn")
+BENCH = os.path.join(ROOT, ".build", "release", "cairn-bench")
+LARGE_PRESET = os.environ.get("CAIRN_BENCH_LARGE", "large")
+WRITER_PRESET = os.environ.get("CAIRN_BENCH_WRITER", "medium")
+
+
+def timed(cmd):
+    """Runs cmd under /usr/bin/time -v; returns (seconds, max RSS bytes, stdout)."""
+    start = time.monotonic()
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    elapsed = time.monotonic() - start
+    if p.returncode != 0:
+        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr[-2000:]}")
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1)) * 1024
+    return elapsed, rss, p.stdout
+
+
+def cli_bench(tool, path):
+    """`zstd -b1` / `lz4 -b1`: in-memory single-thread compress and decompress MB/s on the file."""
+    p = subprocess.run([tool, "-b1", "-i3", path], capture_output=True, text=True)
+    text = (p.stdout + p.stderr).replace("\r", "\n")
+    speeds = re.findall(r"([\d.]+) MB/s", text)
+    ratio = re.findall(r"\(x?\s*([\d.]+)\)", text)
+    if len(speeds) < 2:
+        sys.exit(f"cannot parse {tool} -b1 output:\n{text[-1000:]}")
+    return float(speeds[-2]), float(speeds[-1]), (float(ratio[-1]) if ratio else None)
+
+
+def main():
+    os.makedirs(WORK, exist_ok=True)
+    for binary in (CAIRN, BENCH):
+        if not os.path.exists(binary):
+            sys.exit(f"{binary} is missing; run `make bench` (it builds in release mode first)")
+    rows = {}
+
+    # 1. Writing the large preset: wall time and peak memory.
+    large = os.path.join(WORK, f"{LARGE_PRESET}.cairn")
+    secs, rss, out = timed([CAIRN, "generate", large, "--preset", LARGE_PRESET, "--json"])
+    gen = json.loads(out)[0]
+    rows["generate"] = dict(seconds=secs, rss=rss, file=gen["fileSize"], raw=gen["rawBytes"], entries=gen["entries"])
+
+    # 2. inspect of the large snapshot: time and bytes read (footer + index only).
+    secs, rss, out = timed([CAIRN, "inspect", large, "--json"])
+    doc = json.loads(out)
+    rows["inspect"] = dict(seconds=secs, rss=rss, bytesRead=doc["bytesRead"], stateSize=doc["totals"]["stateSize"])
+
+    # 3. validate --deep: every block read, checked, decompressed and decoded.
+    secs, rss, out = timed([CAIRN, "validate", large, "--deep", "--json"])
+    rows["validate"] = dict(seconds=secs, rss=rss, valid=json.loads(out)["valid"])
+
+    # 4. The writer alone on in-memory entries, and the CLI tools on the same raw bytes.
+    source = os.path.join(WORK, f"{WRITER_PRESET}-source.cairn")
+    if not os.path.exists(source):
+        timed([CAIRN, "generate", source, "--preset", WRITER_PRESET])
+    raw = os.path.join(WORK, f"{WRITER_PRESET}-keyed.raw")
+    for codec in ("zstd:1", "lz4"):
+        secs, rss, out = timed([BENCH, "writer", source, raw, "--compression", codec])
+        rows[f"writer {codec}"] = json.loads(out)
+    rows["zstd -b1"] = cli_bench("zstd", raw)
+    rows["lz4 -b1"] = cli_bench("lz4", raw)
+
+    mb = lambda n: n / 1e6
+    gib = lambda n: n / 2**30
+    g, i, v = rows["generate"], rows["inspect"], rows["validate"]
+    wz, wl = rows["writer zstd:1"], rows["writer lz4"]
+    zc, zd, zr = rows["zstd -b1"]
+    lc, ld, lr = rows["lz4 -b1"]
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores; one run, release build. MB/s = 10^6 bytes of raw state per second.",
+        "",
+        "| measurement | Cairn | peer on the same bytes | ratio |",
+        "|---|---|---|---|",
+        f"| writer, zstd level 1, in memory (`cairn-bench writer`, {WRITER_PRESET}: {mb(wz['rawBytes']):.0f} MB raw) | {wz['rawMBps']:.0f} MB/s | `zstd -b1` compress {zc:.0f} MB/s | {wz['rawMBps'] / zc:.2f} |",
+        f"| writer, LZ4, in memory | {wl['rawMBps']:.0f} MB/s | `lz4 -b1` compress {lc:.0f} MB/s | {wl['rawMBps'] / lc:.2f} |",
+        f"| `validate --deep` of `{LARGE_PRESET}` ({gib(g['file']):.2f} GiB file, {gib(g['raw']):.2f} GiB raw): read, CRC32C, zstd decode, decode and check every entry | {mb(g['raw']) / v['seconds']:.0f} MB/s | `zstd -b1` decompress {zd:.0f} MB/s | {mb(g['raw']) / v['seconds'] / zd:.2f} |",
+        f"| `generate --preset {LARGE_PRESET}` (synthesize + write {g['entries']:,} entries to disk) | {mb(g['raw']) / g['seconds']:.0f} MB/s, {g['seconds']:.1f} s | | |",
+        f"| peak memory writing `{LARGE_PRESET}` | {mb(g['rss']):.0f} MB for a {gib(g['file']):.2f} GiB file | | |",
+        f"| `inspect` of `{LARGE_PRESET}` | {i['seconds'] * 1000:.0f} ms, {i['bytesRead']:,} bytes read ({100 * i['bytesRead'] / g['file']:.4f} % of the file), {mb(i['rss']):.0f} MB peak | | |",
+        f"| compression ratio on the keyed bytes | zstd:1 {wz['rawBytes'] / wz['storedBytes']:.2f}, LZ4 {wl['rawBytes'] / wl['storedBytes']:.2f} | `zstd -1` {zr}, `lz4 -1` {lr} | |",
+        "",
+        f"CRC32C hardware path: {wz['crc32cHardware']}. Raw JSON of this run: `Benchmarks/work/results.json`.",
+    ]
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(ROOT, "Benchmarks", "results.md"), "w") as f:
+        f.write(text)
+    with open(os.path.join(WORK, "results.json"), "w") as f:
+        json.dump(rows, f, indent=2)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
