@@ -70,7 +70,11 @@ public struct SnapshotVerifier {
                                     problem(.outOfOrder, "entries are not in strictly ascending (key, namespace, userKey) order at key 0x\(Hex.encode(e.keyBytes.prefix(32)))", locate(loc, block: b))
                                 }
                                 if let schema, !reportedSchema {
-                                    do { _ = try TypedValue.decode(schema, from: Array(e.valueBytes)) } catch {
+                                    do {
+                                        var vr = ByteReader(e.block, from: e.value.lowerBound, to: e.value.upperBound)
+                                        try TypedValue.validate(schema, from: &vr)
+                                        try vr.expectEnd("typed value")
+                                    } catch {
                                         problem(error.code, "value of key 0x\(Hex.encode(e.keyBytes.prefix(32))) does not decode as \(schema): \(error.message)", locate(loc, block: b))
                                         reportedSchema = true
                                     }

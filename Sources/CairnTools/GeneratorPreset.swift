@@ -28,12 +28,12 @@ public struct GeneratorPreset: Sendable, Equatable {
         zipfExponent: 1.0, rules: 20, maxBufferSize: 32 << 10, maxBuffersPerChannel: 6)
     /// About 1 GB per checkpoint, for store benchmarks.
     public static let medium = GeneratorPreset(
-        name: "medium", keys: 1_500_000, parallelism: 8, maxParallelism: 256, kafkaPartitions: 16, minEvents: 8,
-        maxEvents: 20_000, zipfExponent: 1.0, rules: 50, maxBufferSize: 32 << 10, maxBuffersPerChannel: 8)
+        name: "medium", keys: 2_500_000, parallelism: 8, maxParallelism: 256, kafkaPartitions: 16, minEvents: 36,
+        maxEvents: 50_000, zipfExponent: 1.0, rules: 50, maxBufferSize: 32 << 10, maxBuffersPerChannel: 8)
     /// Over 2 GB per checkpoint, written without holding it in memory.
     public static let large = GeneratorPreset(
-        name: "large", keys: 3_000_000, parallelism: 8, maxParallelism: 256, kafkaPartitions: 32, minEvents: 16,
-        maxEvents: 40_000, zipfExponent: 1.0, rules: 100, maxBufferSize: 32 << 10, maxBuffersPerChannel: 8)
+        name: "large", keys: 4_000_000, parallelism: 8, maxParallelism: 256, kafkaPartitions: 32, minEvents: 48,
+        maxEvents: 100_000, zipfExponent: 1.0, rules: 100, maxBufferSize: 32 << 10, maxBuffersPerChannel: 8)
 
     public static let all: [GeneratorPreset] = [.tiny, .small, .demo, .medium, .large]
 
