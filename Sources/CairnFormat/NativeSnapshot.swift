@@ -62,7 +62,7 @@ public struct NativeSnapshot: SnapshotView {
         return SnapshotSummary(metadata: idx.metadata, format: "cairn \(reader.version.major).\(reader.version.minor)", operators: ops)
     }
 
-    public func formatProblems(deep: Bool, progress: ((Int64) -> Void)?) -> [ValidationProblem] {
+    public func formatProblems(deep: Bool) -> [ValidationProblem] {
         var problems: [ValidationProblem] = []
         for (oi, op) in reader.index.operators.enumerated() {
             if op.subtasks.count != op.info.parallelism {
@@ -82,7 +82,7 @@ public struct NativeSnapshot: SnapshotView {
                 }
             }
         }
-        if deep { problems += SnapshotVerifier(reader: reader).verify(progress: progress) }
+        if deep { problems += SnapshotVerifier(reader: reader).verify() }
         return problems
     }
 

@@ -147,6 +147,6 @@ public protocol SnapshotView: Sendable {
     func largestKeys(limit: Int) throws -> [KeySize]
     /// Bytes read from storage so far.
     var bytesRead: UInt64 { get }
-    /// Checks only this format can make; with `deep`, reading all data. `progress` receives bytes checked.
-    func formatProblems(deep: Bool, progress: ((Int64) -> Void)?) -> [ValidationProblem]
+    /// Checks only this format can make; with `deep`, reading all data.
+    func formatProblems(deep: Bool) -> [ValidationProblem]
 }

@@ -1,150 +1,278 @@
 import CairnCore
+import Dispatch
 
-/// Reads every block of a native snapshot and checks what only the data can show: checksums, decoding,
-/// entry counts, ordering, the key group of every key and typed values against their schemas.
+/// Reads every block of a native snapshot and checks what only the data can show: checksums, decoding, entry
+/// counts, ordering, the key group of every key and typed values against their schemas.
 ///
-/// It keeps going after a problem so that one run names every damaged block; memory stays at one block.
-public struct SnapshotVerifier {
+/// Units are checked in parallel on all cores, each with memory for one block; the verifier keeps going after a
+/// problem so that one run names every damaged block, and reports problems in the snapshot's order.
+public struct SnapshotVerifier: Sendable {
     public let reader: SnapshotReader
-    /// Stops after this many problems.
+    /// Stops listing after this many problems.
     public var limit: Int
+    public var threads: Int
 
-    public init(reader: SnapshotReader, limit: Int = 1000) {
+    public init(reader: SnapshotReader, limit: Int = 1000, threads: Int = WriterOptions.availableCores) {
         self.reader = reader
         self.limit = limit
+        self.threads = max(1, threads)
     }
 
-    public func verify(progress: ((Int64) -> Void)? = nil) -> [ValidationProblem] {
+    /// One independently checkable unit of work.
+    enum Task: Sendable {
+        case blocks(operator: Int, subtask: Int?, state: String?, BlockSpan)
+        case keyed(operator: Int, subtask: Int, state: Int, KeyGroupSegment)
+        case operatorState(operator: Int, subtask: Int, OperatorStateUnit)
+        case channel(operator: Int, subtask: Int, ChannelUnit)
+        case loose(block: Int)
+    }
+
+    func tasks() -> [Task] {
+        let idx = reader.index
+        var tasks: [Task] = []
+        var covered = Set<Int>()
+        for (oi, op) in idx.operators.enumerated() {
+            if op.coordinator.count > 0 { tasks.append(.blocks(operator: oi, subtask: nil, state: nil, op.coordinator)) }
+            covered.formUnion(op.coordinator.range)
+            for st in op.subtasks {
+                for u in st.keyed {
+                    for seg in u.segments {
+                        tasks.append(.keyed(operator: oi, subtask: st.index, state: u.stateIndex, seg))
+                        covered.formUnion(seg.blocks.range)
+                    }
+                }
+                for u in st.operatorState {
+                    tasks.append(.operatorState(operator: oi, subtask: st.index, u))
+                    covered.formUnion(u.blocks.range)
+                }
+                for c in st.channels {
+                    tasks.append(.channel(operator: oi, subtask: st.index, c))
+                    covered.formUnion(c.blocks.range)
+                }
+            }
+        }
+        // Optional extension blocks belong to no unit; their frames and checksums are still checked.
+        for b in idx.blocks.indices where !covered.contains(b) { tasks.append(.loose(block: b)) }
+        return tasks
+    }
+
+    public func verify() -> [ValidationProblem] {
+        let tasks = tasks()
+        let slots = ProblemSlots(count: tasks.count)
+        let workers = min(threads, max(1, tasks.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            for i in stride(from: w, to: tasks.count, by: workers) {
+                slots.set(i, check(tasks[i]))
+            }
+        }
+        return Array(slots.all().joined().prefix(limit))
+    }
+
+    func check(_ task: Task) -> [ValidationProblem] {
         var problems: [ValidationProblem] = []
         let idx = reader.index
-        var checked = Set<Int>()
-        func add(_ p: ValidationProblem) { if problems.count < limit { problems.append(p) } }
-        func problem(_ code: DecodeError.Code, _ message: String, _ loc: SnapshotLocation) {
-            add(ValidationProblem(code: code.rawValue, message, at: loc))
-        }
-        /// Reads a block, reporting instead of throwing.
-        func block(_ b: Int, _ loc: SnapshotLocation) -> [UInt8]? {
-            checked.insert(b)
-            progress?(idx.blocks[b].size)
+        func read(_ b: Int, _ loc: SnapshotLocation) -> [UInt8]? {
             do { return try reader.readBlock(b, at: loc) } catch {
-                add(ValidationProblem(error))
+                problems.append(ValidationProblem(error))
                 return nil
             }
         }
-        func locate(_ loc: SnapshotLocation, block b: Int) -> SnapshotLocation {
+        func at(_ loc: SnapshotLocation, block b: Int) -> SnapshotLocation {
             var l = loc
             l.block = b
             l.offset = idx.blocks[b].offset
             return l
         }
-
-        for (oi, op) in idx.operators.enumerated() {
-            if op.coordinator.count > 0 {
-                for b in op.coordinator.range { _ = block(b, reader.location(operator: oi)) }
-            }
-            for st in op.subtasks {
-                for u in st.keyed {
-                    let d = op.states[u.stateIndex]
-                    let schema = d.valueSerializer.flatMap { idx.serializers[$0].schema }
-                    for seg in u.segments {
-                        let loc = reader.location(operator: oi, subtask: st.index, state: d.name, keyGroup: seg.keyGroup)
-                        var count = 0
-                        var previous: KeyedEntry?
-                        var intact = true
-                        var reportedSchema = false
-                        for b in seg.blocks.range {
-                            guard let raw = block(b, loc) else { intact = false; continue }
-                            let entries: [KeyedEntry]
-                            do { entries = try KeyedEntry.decodeAll(raw) } catch {
-                                problem(error.code, "entry at decoded byte \(error.offset): \(error.message)", locate(loc, block: b))
-                                intact = false
-                                continue
-                            }
-                            for e in entries {
-                                count += 1
-                                let kg = e.keyBytes.withUnsafeBytes { KeyGroupRange.keyGroup(ofKey: $0, maxParallelism: op.info.maxParallelism) }
-                                if kg != seg.keyGroup {
-                                    problem(.invalidValue, "key 0x\(Hex.encode(e.keyBytes.prefix(32))) hashes to key group \(kg), but is stored in key group \(seg.keyGroup)", locate(loc, block: b))
-                                }
-                                if let p = previous, !p.precedes(e) {
-                                    problem(.outOfOrder, "entries are not in strictly ascending (key, namespace, userKey) order at key 0x\(Hex.encode(e.keyBytes.prefix(32)))", locate(loc, block: b))
-                                }
-                                if let schema, !reportedSchema {
-                                    do {
-                                        var vr = ByteReader(e.block, from: e.value.lowerBound, to: e.value.upperBound)
-                                        try TypedValue.validate(schema, from: &vr)
-                                        try vr.expectEnd("typed value")
-                                    } catch {
-                                        problem(error.code, "value of key 0x\(Hex.encode(e.keyBytes.prefix(32))) does not decode as \(schema): \(error.message)", locate(loc, block: b))
-                                        reportedSchema = true
-                                    }
-                                }
-                                previous = e
-                            }
-                        }
-                        if intact && count != seg.entryCount {
-                            problem(.invalidValue, "index records \(seg.entryCount) entries, blocks hold \(count)", loc)
-                        }
-                    }
-                }
-                for u in st.operatorState {
-                    let d = op.states[u.stateIndex]
-                    let loc = reader.location(operator: oi, subtask: st.index, state: d.name)
-                    var count = 0
-                    var intact = true
-                    var lastKey: [UInt8]?
-                    for b in u.blocks.range {
-                        guard let raw = block(b, loc) else { intact = false; continue }
-                        do {
-                            if d.kind == .broadcast {
-                                let entries = try BlockContent.broadcastEntries(raw)
-                                if let lk = lastKey, let first = entries.first, !lk.lexicographicallyPrecedes(first.key) {
-                                    problem(.outOfOrder, "broadcast keys are not strictly ascending across blocks", locate(loc, block: b))
-                                }
-                                lastKey = entries.last?.key ?? lastKey
-                                count += entries.count
-                            } else {
-                                count += try BlockContent.elements(raw).count
-                            }
-                        } catch {
-                            problem(error.code, "at decoded byte \(error.offset): \(error.message)", locate(loc, block: b))
-                            intact = false
-                        }
-                    }
-                    if intact && count != u.elementCount {
-                        problem(.invalidValue, "index records \(u.elementCount) elements, blocks hold \(count)", loc)
-                    }
-                }
-                for c in st.channels {
-                    var loc = reader.location(operator: oi, subtask: st.index)
-                    loc.state = "\(c.channel)"
-                    var count = 0
-                    var intact = true
-                    var lastSeq: UInt64?
-                    for b in c.blocks.range {
-                        guard let raw = block(b, loc) else { intact = false; continue }
-                        do {
-                            let buffers = try BlockContent.buffers(raw)
-                            if let ls = lastSeq, let first = buffers.first, ls >= first.sequence {
-                                problem(.outOfOrder, "buffer sequence numbers are not strictly ascending across blocks", locate(loc, block: b))
-                            }
-                            lastSeq = buffers.last?.sequence ?? lastSeq
-                            count += buffers.count
-                        } catch {
-                            problem(error.code, "at decoded byte \(error.offset): \(error.message)", locate(loc, block: b))
-                            intact = false
-                        }
-                    }
-                    if intact && count != c.bufferCount {
-                        problem(.invalidValue, "index records \(c.bufferCount) buffers, blocks hold \(count)", loc)
-                    }
-                }
-            }
+        func problem(_ code: DecodeError.Code, _ message: String, _ loc: SnapshotLocation) {
+            problems.append(ValidationProblem(code: code.rawValue, message, at: loc))
         }
-        // Optional extension blocks belong to no unit; their checksums are still checked.
-        for b in idx.blocks.indices where !checked.contains(b) {
-            _ = block(b, SnapshotLocation(file: reader.source.name))
+        switch task {
+        case .loose(let b):
+            _ = read(b, SnapshotLocation(file: reader.source.name))
+        case .blocks(let oi, let subtask, let state, let span):
+            for b in span.range { _ = read(b, reader.location(operator: oi, subtask: subtask, state: state)) }
+        case .keyed(let oi, let subtask, let si, let seg):
+            let op = idx.operators[oi]
+            let d = op.states[si]
+            let validator = d.valueSerializer.flatMap { idx.serializers[$0].schema }.map(SchemaValidator.init)
+            let loc = reader.location(operator: oi, subtask: subtask, state: d.name, keyGroup: seg.keyGroup)
+            var scan = KeyedSegmentCheck(keyGroup: seg.keyGroup, maxParallelism: op.info.maxParallelism, validator: validator)
+            var intact = true
+            for b in seg.blocks.range {
+                guard let raw = read(b, loc) else { intact = false; continue }
+                if let e = raw.withUnsafeBytes({ scan.check(block: $0) }) {
+                    problem(e.code, e.message, at(loc, block: b))
+                    if e.code != .invalidValue && e.code != .outOfOrder { intact = false }
+                }
+            }
+            if intact && scan.entries != seg.entryCount {
+                problem(.invalidValue, "index records \(seg.entryCount) entries, blocks hold \(scan.entries)", loc)
+            }
+        case .operatorState(let oi, let subtask, let u):
+            let d = idx.operators[oi].states[u.stateIndex]
+            let loc = reader.location(operator: oi, subtask: subtask, state: d.name)
+            var count = 0
+            var intact = true
+            var lastKey: [UInt8]?
+            for b in u.blocks.range {
+                guard let raw = read(b, loc) else { intact = false; continue }
+                do {
+                    if d.kind == .broadcast {
+                        let entries = try BlockContent.broadcastEntries(raw)
+                        if let lk = lastKey, let first = entries.first, !lk.lexicographicallyPrecedes(first.key) {
+                            problem(.outOfOrder, "broadcast keys are not strictly ascending across blocks", at(loc, block: b))
+                        }
+                        lastKey = entries.last?.key ?? lastKey
+                        count += entries.count
+                    } else {
+                        count += try BlockContent.elements(raw).count
+                    }
+                } catch {
+                    problem(error.code, "at decoded byte \(error.offset): \(error.message)", at(loc, block: b))
+                    intact = false
+                }
+            }
+            if intact && count != u.elementCount {
+                problem(.invalidValue, "index records \(u.elementCount) elements, blocks hold \(count)", loc)
+            }
+        case .channel(let oi, let subtask, let c):
+            var loc = reader.location(operator: oi, subtask: subtask)
+            loc.state = "\(c.channel)"
+            var count = 0
+            var intact = true
+            var lastSeq: UInt64?
+            for b in c.blocks.range {
+                guard let raw = read(b, loc) else { intact = false; continue }
+                do {
+                    let buffers = try BlockContent.buffers(raw)
+                    if let ls = lastSeq, let first = buffers.first, ls >= first.sequence {
+                        problem(.outOfOrder, "buffer sequence numbers are not strictly ascending across blocks", at(loc, block: b))
+                    }
+                    lastSeq = buffers.last?.sequence ?? lastSeq
+                    count += buffers.count
+                } catch {
+                    problem(error.code, "at decoded byte \(error.offset): \(error.message)", at(loc, block: b))
+                    intact = false
+                }
+            }
+            if intact && count != c.bufferCount {
+                problem(.invalidValue, "index records \(c.bufferCount) buffers, blocks hold \(count)", loc)
+            }
         }
         return problems
     }
 }
+
+/// Checks the entries of one key-group segment, block after block, over raw memory.
+struct KeyedSegmentCheck {
+    let keyGroup: Int
+    let maxParallelism: Int
+    let validator: SchemaValidator?
+    var entries = 0
+    /// The previous entry's (key, namespace, userKey), kept across blocks.
+    private var previous: ([UInt8], [UInt8], [UInt8])?
+    private var reportedSchema = false
+
+    init(keyGroup: Int, maxParallelism: Int, validator: SchemaValidator?) {
+        self.keyGroup = keyGroup
+        self.maxParallelism = maxParallelism
+        self.validator = validator
+    }
+
+    /// Returns the first problem in the block, or nil.
+    mutating func check(block: UnsafeRawBufferPointer) -> DecodeError? {
+        var c = RawCursor(bytes: block, position: 0, end: block.count)
+        var firstProblem: DecodeError?
+        var prev: (Range<Int>, Range<Int>, Range<Int>)? = nil
+        let empty = 0..<0
+        func slice(_ r: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: block[r]) }
+        do throws(DecodeError) {
+            while c.position < c.end {
+                let start = c.position
+                let flags = try c.byte()
+                guard flags & 0xF8 == 0 else {
+                    throw DecodeError(.unknownFlags, "entry flags 0x\(String(flags, radix: 16)) set unknown bits", at: start)
+                }
+                func field() throws(DecodeError) -> Range<Int> {
+                    let n = try c.length()
+                    defer { c.position += n }
+                    return c.position..<(c.position + n)
+                }
+                let key = try field()
+                let ns = flags & 2 != 0 ? try field() : empty
+                let uk = flags & 4 != 0 ? try field() : empty
+                let value = try field()
+                if flags & 1 != 0 { try c.skip(8) }
+                entries += 1
+                if firstProblem == nil {
+                    let kg = Int(Murmur3.hash32(slice(key)) % UInt32(maxParallelism))
+                    if kg != keyGroup {
+                        firstProblem = DecodeError(.invalidValue, "key 0x\(Hex.encode(slice(key).prefix(32))) hashes to key group \(kg), but is stored in key group \(keyGroup)", at: start)
+                    }
+                    let ordered: Bool
+                    if let p = prev {
+                        ordered = Self.less(slice(p.0), slice(p.1), slice(p.2), slice(key), slice(ns), slice(uk))
+                    } else if let p = previous {
+                        ordered = p.0.withUnsafeBytes { a in p.1.withUnsafeBytes { b in p.2.withUnsafeBytes { u in
+                            Self.less(a, b, u, slice(key), slice(ns), slice(uk))
+                        } } }
+                    } else {
+                        ordered = true
+                    }
+                    if !ordered && firstProblem == nil {
+                        firstProblem = DecodeError(.outOfOrder, "entries are not in strictly ascending (key, namespace, userKey) order at key 0x\(Hex.encode(slice(key).prefix(32)))", at: start)
+                    }
+                    if let validator, !reportedSchema, firstProblem == nil {
+                        do { try validator.validate(block, value) } catch {
+                            reportedSchema = true
+                            firstProblem = DecodeError(error.code, "value of key 0x\(Hex.encode(slice(key).prefix(32))) does not match its schema: \(error.message)", at: start)
+                        }
+                    }
+                }
+                prev = (key, ns, uk)
+            }
+        } catch {
+            return firstProblem ?? error
+        }
+        if let p = prev { previous = (Array(slice(p.0)), Array(slice(p.1)), Array(slice(p.2))) }
+        return firstProblem
+    }
+
+    private static func less(
+        _ pk: UnsafeRawBufferPointer, _ pn: UnsafeRawBufferPointer, _ pu: UnsafeRawBufferPointer,
+        _ k: UnsafeRawBufferPointer, _ n: UnsafeRawBufferPointer, _ u: UnsafeRawBufferPointer
+    ) -> Bool {
+        if !pk.elementsEqual(k) { return pk.lexicographicallyPrecedes(k) }
+        if !pn.elementsEqual(n) { return pn.lexicographicallyPrecedes(n) }
+        return !pu.elementsEqual(u) && pu.lexicographicallyPrecedes(u)
+    }
+}
+
+/// Results of parallel tasks, each written once by one worker.
+final class ProblemSlots: @unchecked Sendable {
+    private var slots: [[ValidationProblem]]
+    private var lock = pthread_mutex_t()
+
+    init(count: Int) {
+        slots = Array(repeating: [], count: count)
+        pthread_mutex_init(&lock, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func set(_ i: Int, _ problems: [ValidationProblem]) {
+        pthread_mutex_lock(&lock)
+        slots[i] = problems
+        pthread_mutex_unlock(&lock)
+    }
+
+    func all() -> [[ValidationProblem]] {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return slots
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -56,7 +56,7 @@ public enum SnapshotValidator {
     public static let neutralChecks = ["keyGroupCoverage", "keyGroupAssignment", "uniqueOperatorIds", "uniqueUids", "serializersExist"]
 
     /// Validates an opened snapshot.
-    public static func validate(source: String, view: any SnapshotView, deep: Bool, progress: ((Int64) -> Void)? = nil) -> ValidationReport {
+    public static func validate(source: String, view: any SnapshotView, deep: Bool) -> ValidationReport {
         var checks = ["magic", "version", "footer", "indexChecksum", "indexStructure", "subtaskCount"] + neutralChecks
         if deep { checks += ["blockChecksums", "fullDecode", "keyGroupOfEveryKey", "entryOrder", "typedValues"] }
         var problems: [ValidationProblem] = []
@@ -67,7 +67,7 @@ public enum SnapshotValidator {
         } catch {
             problems.append(ValidationProblem(code: "unreadable", "\(error)", at: SnapshotLocation(file: source)))
         }
-        problems += view.formatProblems(deep: deep, progress: progress)
+        problems += view.formatProblems(deep: deep)
         return ValidationReport(source: source, deep: deep, checks: checks, problems: problems, bytesRead: view.bytesRead)
     }
 

@@ -205,3 +205,38 @@ struct KeyGroupTests {
         #expect(KeyGroupRange.forSubtask(2, parallelism: 3, maxParallelism: 128) == KeyGroupRange(first: 86, last: 127))
     }
 }
+
+@Suite("schema validator")
+struct SchemaValidatorTests {
+    static func decodes(_ schema: Schema, _ bytes: [UInt8]) -> Bool {
+        (try? TypedValue.decode(schema, from: bytes)) != nil
+    }
+
+    static func validates(_ v: SchemaValidator, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { b in (try? v.validate(b, 0..<bytes.count)) != nil }
+    }
+
+    @Test("accepts exactly what TypedValue.decode accepts, for every truncation and byte mutation")
+    func agreesWithDecode() throws {
+        let schema = VectorCatalog.profileSchema
+        let validator = SchemaValidator(schema)
+        let value = TypedValue.record([.string("ñame"), .int32(-70000), .float64(2.5), .float32(1), .boolean(true), .bytes([9, 9]),
+                                       .optional(.string("n")), .list([.string("a"), .string("b")]),
+                                       .map([(.string("x"), .int64(1)), (.string("y"), .int64(-1))]), .int64(77)])
+        let good = value.encoded
+        #expect(Self.validates(validator, good))
+        var checked = 0
+        for n in 0..<good.count {
+            let cut = Array(good.prefix(n))
+            #expect(Self.validates(validator, cut) == Self.decodes(schema, cut), "truncated to \(n)")
+            for replacement: UInt8 in [0x00, 0x01, 0x02, 0x7F, 0x80, 0xC0, 0xED, 0xFF] {
+                var m = good
+                m[n] = replacement
+                #expect(Self.validates(validator, m) == Self.decodes(schema, m), "byte \(n) set to \(replacement)")
+                checked += 1
+            }
+        }
+        #expect(checked > 300)
+        #expect(!Self.validates(validator, good + [0]), "trailing bytes are refused")
+    }
+}
