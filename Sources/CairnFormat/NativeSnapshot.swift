@@ -86,6 +86,46 @@ public struct NativeSnapshot: SnapshotView {
         return problems
     }
 
+    public func entryStatistics() throws -> [OperatorID: [String: EntryStatistics]] {
+        let idx = reader.index
+        var out: [OperatorID: [String: EntryStatistics]] = [:]
+        for (oi, op) in idx.operators.enumerated() {
+            var byState: [String: EntryStatistics] = [:]
+            for st in op.subtasks {
+                for u in st.operatorState {
+                    var stats = byState[op.states[u.stateIndex].name] ?? EntryStatistics()
+                    stats.entries += Int64(u.elementCount)
+                    for b in u.blocks.range { stats.rawSize += Int64(idx.blocks[b].rawLength) }
+                    byState[op.states[u.stateIndex].name] = stats
+                }
+                for u in st.keyed {
+                    let name = op.states[u.stateIndex].name
+                    var stats = byState[name] ?? EntryStatistics()
+                    for seg in u.segments {
+                        var previousKey: ArraySlice<UInt8>? = nil
+                        try reader.forEachEntry(of: seg, at: reader.location(operator: oi, subtask: st.index, state: name, keyGroup: seg.keyGroup)) { e in
+                            stats.entries += 1
+                            stats.rawSize += Int64(e.encodedLength)
+                            stats.keyBytes += Int64(e.key.count)
+                            stats.namespaceBytes += Int64(e.namespace?.count ?? 0)
+                            stats.userKeyBytes += Int64(e.userKey?.count ?? 0)
+                            stats.valueBytes += Int64(e.value.count)
+                            stats.largestEntry = max(stats.largestEntry, Int64(e.encodedLength))
+                            if e.ttl != nil { stats.entriesWithTTL += 1 }
+                            if !(previousKey?.elementsEqual(e.keyBytes) ?? false) {
+                                stats.distinctKeys += 1
+                                previousKey = e.keyBytes
+                            }
+                        }
+                    }
+                    byState[name] = stats
+                }
+            }
+            out[op.info.id] = byState
+        }
+        return out
+    }
+
     public func largestKeys(limit: Int) throws -> [KeySize] {
         guard limit > 0 else { return [] }
         var top = TopK<KeySize>(limit: limit) { a, b in

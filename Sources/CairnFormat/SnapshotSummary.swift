@@ -93,6 +93,8 @@ public struct StateSummary: Sendable {
     public var sizeBySubtask: [Int: Int64]
     /// Bytes and entries per key group, where known.
     public var keyGroups: [KeyGroupSize]
+    /// Facts only a data scan gives; filled by `SnapshotView.entryStatistics()` on request.
+    public var statistics: EntryStatistics?
 
     public init(
         descriptor: StateDescriptor, keySerializer: SerializerInfo?, valueSerializer: SerializerInfo?, size: Int64,
@@ -106,6 +108,23 @@ public struct StateSummary: Sendable {
         self.sizeBySubtask = sizeBySubtask
         self.keyGroups = keyGroups
     }
+}
+
+/// What a scan of one state's data finds.
+public struct EntryStatistics: Sendable, Equatable {
+    /// Decoded (uncompressed) bytes.
+    public var rawSize: Int64 = 0
+    public var entries: Int64 = 0
+    public var keyBytes: Int64 = 0
+    public var namespaceBytes: Int64 = 0
+    public var userKeyBytes: Int64 = 0
+    public var valueBytes: Int64 = 0
+    /// The largest single entry, encoded.
+    public var largestEntry: Int64 = 0
+    public var entriesWithTTL: Int64 = 0
+    public var distinctKeys: Int64 = 0
+
+    public init() {}
 }
 
 public struct KeyGroupSize: Sendable, Equatable {
@@ -145,6 +164,8 @@ public protocol SnapshotView: Sendable {
     func summary() throws -> SnapshotSummary
     /// The `limit` keys whose entries take the most bytes; may scan data.
     func largestKeys(limit: Int) throws -> [KeySize]
+    /// Statistics per operator and state name from a scan of the data.
+    func entryStatistics() throws -> [OperatorID: [String: EntryStatistics]]
     /// Bytes read from storage so far.
     var bytesRead: UInt64 { get }
     /// Checks only this format can make; with `deep`, reading all data.

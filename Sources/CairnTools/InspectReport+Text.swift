@@ -80,13 +80,23 @@ extension InspectReport {
     }
 
     private func stateTable(_ style: TextStyle) -> String {
-        var t = TextTable(columns: [.left("OPERATOR"), .left("STATE"), .left("KIND"), .right("ENTRIES"), .right("SIZE"),
-                                    .left("VALUE SERIALIZER"), .left("TTL")])
+        let deep = summary.operators.contains { $0.states.contains { $0.statistics != nil } }
+        var columns: [TextTable.Column] = [.left("OPERATOR"), .left("STATE"), .left("KIND"), .right("ENTRIES"), .right("SIZE")]
+        if deep { columns += [.right("RAW"), .right("KEYS"), .right("VALUES"), .right("LARGEST")] }
+        columns += [.left("VALUE SERIALIZER"), .left("TTL")]
+        var t = TextTable(columns: columns)
         let rows = summary.operators.flatMap { op in op.states.map { (op, $0) } }.sorted { $0.1.size > $1.1.size }
         for (op, st) in rows {
             let ser = st.valueSerializer.map { s in s.schema.map { "\(s.name) v\(s.version): \($0)" } ?? "\(s.name) v\(s.version)" } ?? "-"
-            t.add([op.info.displayName, st.descriptor.name, st.descriptor.kind.name, st.entryCount.map { "\($0)" } ?? "-",
-                   ByteCount.format(st.size), String(ser.prefix(60)), st.descriptor.ttl.map { DurationText.human(millis: $0.millis) } ?? "-"])
+            var row = [op.info.displayName, st.descriptor.name, st.descriptor.kind.name, st.entryCount.map { "\($0)" } ?? "-",
+                       ByteCount.format(st.size)]
+            if deep {
+                let s = st.statistics
+                row += [s.map { ByteCount.format($0.rawSize) } ?? "-", s.map { st.descriptor.kind.isKeyed ? "\($0.distinctKeys)" : "-" } ?? "-",
+                        s.map { ByteCount.format($0.valueBytes) } ?? "-", s.map { ByteCount.format($0.largestEntry) } ?? "-"]
+            }
+            row += [String(ser.prefix(60)), st.descriptor.ttl.map { DurationText.human(millis: $0.millis) } ?? "-"]
+            t.add(row)
         }
         return t.render(style)
     }

@@ -14,8 +14,17 @@ public struct InspectReport: Sendable {
     public var topKeys: [KeySize]?
     public var bytesRead: UInt64
 
-    public static func build(source: String, view: any SnapshotView, grouping: InspectGrouping = .operator, top: Int? = nil) throws -> InspectReport {
-        let summary = try view.summary()
+    /// Builds the report; `deep` adds per-state statistics from a scan of the data, `top` the largest keys.
+    public static func build(source: String, view: any SnapshotView, grouping: InspectGrouping = .operator, top: Int? = nil, deep: Bool = false) throws -> InspectReport {
+        var summary = try view.summary()
+        if deep {
+            let stats = try view.entryStatistics()
+            for o in summary.operators.indices {
+                for s in summary.operators[o].states.indices {
+                    summary.operators[o].states[s].statistics = stats[summary.operators[o].info.id]?[summary.operators[o].states[s].descriptor.name]
+                }
+            }
+        }
         let keys = try top.map { try view.largestKeys(limit: $0) }
         return InspectReport(source: source, summary: summary, grouping: grouping, topKeys: keys, bytesRead: view.bytesRead)
     }
@@ -76,7 +85,7 @@ public struct InspectReport: Sendable {
                     ("subtasks", .array(st.sizeBySubtask.keys.sorted().map { i in
                         .object([("index", .number(i)), ("size", .number(st.sizeBySubtask[i] ?? 0))])
                     })),
-                ])
+                ] + (st.statistics.map { [("statistics", statisticsJSON($0))] } ?? []))
             }
         })))
         if grouping == .keyGroup {
@@ -102,6 +111,13 @@ public struct InspectReport: Sendable {
         }
         doc.append(("bytesRead", .number(bytesRead)))
         return .object(doc)
+    }
+
+    private func statisticsJSON(_ s: EntryStatistics) -> JSONValue {
+        .object([("rawSize", .number(s.rawSize)), ("entries", .number(s.entries)), ("distinctKeys", .number(s.distinctKeys)),
+                 ("keyBytes", .number(s.keyBytes)), ("namespaceBytes", .number(s.namespaceBytes)),
+                 ("userKeyBytes", .number(s.userKeyBytes)), ("valueBytes", .number(s.valueBytes)),
+                 ("largestEntry", .number(s.largestEntry)), ("entriesWithTTL", .number(s.entriesWithTTL))])
     }
 
     private func serializerJSON(_ s: SerializerInfo?) -> JSONValue {

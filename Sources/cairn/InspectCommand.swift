@@ -17,6 +17,7 @@ struct InspectCommand: AsyncParsableCommand {
               cairn inspect demo/chk-3.cairn
               cairn inspect demo/chk-3.cairn --by subtask
               cairn inspect demo/chk-3.cairn --by key-group --top 5 --json
+              cairn inspect demo/chk-3.cairn --by state --deep
             """)
 
     @Argument(help: "The snapshot: a .cairn file.")
@@ -25,7 +26,7 @@ struct InspectCommand: AsyncParsableCommand {
     @Flag(help: "Print the documented JSON document instead of tables.")
     var json = false
 
-    @Flag(help: "Read all data as well (with --top, implied).")
+    @Flag(help: "Also scan the data: per state raw bytes, distinct keys, key and value bytes, largest entry.")
     var deep = false
 
     @Option(help: "Group the main table by operator, subtask, state or key-group.")
@@ -40,7 +41,7 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let view = try SnapshotOpener.open(source)
-        let report = try InspectReport.build(source: source, view: view, grouping: by, top: top)
+        let report = try InspectReport.build(source: source, view: view, grouping: by, top: top, deep: deep)
         if json {
             Terminal.out(report.json.rendered())
         } else {

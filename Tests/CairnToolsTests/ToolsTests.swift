@@ -138,6 +138,34 @@ struct InspectTests {
         #expect(top.count == 3)
     }
 
+    @Test("deep statistics agree with the index: entry counts and raw bytes")
+    func deepStatistics() throws {
+        let v = try view(try generate(.small))
+        let report = try InspectReport.build(source: "x", view: v, grouping: .state, deep: true)
+        let idx = v.reader.index
+        for op in report.summary.operators {
+            let opIndex = idx.operators.first { $0.info.id == op.info.id }!
+            for st in op.states {
+                let stats = try #require(st.statistics, "\(st.descriptor.name) lacks statistics")
+                #expect(stats.entries == st.entryCount)
+                let si = opIndex.states.firstIndex { $0.name == st.descriptor.name }!
+                var raw: Int64 = 0
+                for sub in opIndex.subtasks {
+                    for u in sub.keyed where u.stateIndex == si { for seg in u.segments { for b in seg.blocks.range { raw += Int64(idx.blocks[b].rawLength) } } }
+                    for u in sub.operatorState where u.stateIndex == si { for b in u.blocks.range { raw += Int64(idx.blocks[b].rawLength) } }
+                }
+                #expect(stats.rawSize == raw, "\(st.descriptor.name)")
+                if st.descriptor.name == "totals" {
+                    #expect(stats.entriesWithTTL == stats.entries)
+                    #expect(stats.distinctKeys == stats.entries)
+                    #expect(stats.keyBytes == 8 * stats.entries)
+                }
+            }
+        }
+        let json = report.json.rendered()
+        #expect(json.contains("\"statistics\""))
+    }
+
     @Test("largest keys come out in descending order and match a full scan")
     func topKeys() throws {
         let v = try view(try generate(.small))
