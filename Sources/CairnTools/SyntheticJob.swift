@@ -149,6 +149,11 @@ public struct SyntheticJob: Sendable {
         return try w.finish()
     }
 
+    /// Key ids of the key groups of `range`, in key-group order and ascending inside each: the order entries are written in.
+    static func keys(in range: KeyGroupRange, of buckets: [[UInt32]]) -> some Sequence<UInt64> {
+        (range.start..<range.end).lazy.flatMap { buckets[$0] }.map { UInt64($0) }
+    }
+
     /// Key ids of each key group alive at checkpoint `c`, ascending (so key bytes ascend too).
     func keysByKeyGroup(_ c: Int) -> [[UInt32]] {
         var buckets = [[UInt32]](repeating: [], count: preset.maxParallelism)
@@ -241,26 +246,20 @@ public struct SyntheticJob: Sendable {
             let range = KeyGroupRange.forSubtask(s, parallelism: op.parallelism, maxParallelism: op.maxParallelism)
             // States in name order: "recent-events" < "totals".
             try w.beginKeyedState("recent-events", range: range)
-            for kg in range.start..<range.end {
-                for id32 in buckets[kg] {
-                    let id = UInt64(id32)
-                    let v = version(of: id, at: c)
-                    scratch.removeAll()
-                    encodeEvents(id, v, into: &scratch)
-                    try w.append(key: Self.keyBytes(id), value: scratch.bytes)
-                }
+            for id in Self.keys(in: range, of: buckets) {
+                let v = version(of: id, at: c)
+                scratch.removeAll()
+                encodeEvents(id, v, into: &scratch)
+                try w.append(key: Self.keyBytes(id), value: scratch.bytes)
             }
             try w.endKeyedState()
             try w.beginKeyedState("totals", range: range)
-            for kg in range.start..<range.end {
-                for id32 in buckets[kg] {
-                    let id = UInt64(id32)
-                    let v = version(of: id, at: c)
-                    scratch.removeAll()
-                    totals(id, v).encode(into: &scratch)
-                    let lastAccess = Self.epoch + Int64(v - 1) * Self.interval
-                    try w.append(key: Self.keyBytes(id), value: scratch.bytes, ttl: lastAccess)
-                }
+            for id in Self.keys(in: range, of: buckets) {
+                let v = version(of: id, at: c)
+                scratch.removeAll()
+                totals(id, v).encode(into: &scratch)
+                let lastAccess = Self.epoch + Int64(v - 1) * Self.interval
+                try w.append(key: Self.keyBytes(id), value: scratch.bytes, ttl: lastAccess)
             }
             try w.endKeyedState()
             if mode == .unaligned {
@@ -316,26 +315,20 @@ public struct SyntheticJob: Sendable {
             let range = KeyGroupRange.forSubtask(s, parallelism: op.parallelism, maxParallelism: op.maxParallelism)
             // "_timer_state/…" < "window-contents".
             try w.beginKeyedState("_timer_state/event_user-timers", range: range)
-            for kg in range.start..<range.end {
-                for id32 in buckets[kg] {
-                    let id = UInt64(id32)
-                    for end in windows(id) {
-                        let ns = Self.beBytes(end - 60_000) + Self.beBytes(end)
-                        try w.append(key: Self.keyBytes(id), namespace: ns, userKey: Self.beBytes(end - 1), value: [])
-                    }
-                }
+            for id in Self.keys(in: range, of: buckets) {
+                for end in windows(id) {
+                    let ns = Self.beBytes(end - 60_000) + Self.beBytes(end)
+                    try w.append(key: Self.keyBytes(id), namespace: ns, userKey: Self.beBytes(end - 1), value: [])
+            }
             }
             try w.endKeyedState()
             try w.beginKeyedState("window-contents", range: range)
-            for kg in range.start..<range.end {
-                for id32 in buckets[kg] {
-                    let id = UInt64(id32)
-                    for end in windows(id) {
-                        scratch.removeAll()
-                        TypedValue.int64(Int64(1 + hash(id, UInt64(end), 0, 10) % UInt64(1 + 100 * popularity(id) * 100))).encode(into: &scratch)
-                        try w.append(key: Self.keyBytes(id), namespace: Self.beBytes(end - 60_000) + Self.beBytes(end), value: scratch.bytes)
-                    }
-                }
+            for id in Self.keys(in: range, of: buckets) {
+                for end in windows(id) {
+                    scratch.removeAll()
+                    TypedValue.int64(Int64(1 + hash(id, UInt64(end), 0, 10) % UInt64(1 + 100 * popularity(id) * 100))).encode(into: &scratch)
+                    try w.append(key: Self.keyBytes(id), namespace: Self.beBytes(end - 60_000) + Self.beBytes(end), value: scratch.bytes)
+            }
             }
             try w.endKeyedState()
             if mode == .unaligned {
