@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "cairn", targets: ["cairn"]),
         .library(name: "CairnCore", targets: ["CairnCore"]),
         .library(name: "CairnFormat", targets: ["CairnFormat"]),
+        .library(name: "CairnFlink", targets: ["CairnFlink"]),
         .library(name: "CairnTools", targets: ["CairnTools"]),
     ],
     dependencies: [
@@ -23,7 +24,8 @@ let package = Package(
         .target(name: "CCRC32C"),
         .target(name: "CairnCore", dependencies: ["CCRC32C", "CLZ4", "CZstd"]),
         .target(name: "CairnFormat", dependencies: ["CairnCore"]),
-        .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat"]),
+        .target(name: "CairnFlink", dependencies: ["CairnCore", "CairnFormat"]),
+        .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat", "CairnFlink"]),
         .executableTarget(
             name: "cairn",
             dependencies: [
@@ -34,6 +36,7 @@ let package = Package(
             name: "cairn-bench", dependencies: ["CairnFormat", "CairnCore"], path: "Benchmarks/CairnBench"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
+        .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnCore"]),
     ],

@@ -138,6 +138,8 @@ public enum SnapshotDump {
         case .kinesis(let stream, let shard, let seq):
             .object([("splitId", .string(s.splitId)), ("type", "kinesis"), ("stream", .string(stream)),
                      ("shardId", .string(shard)), ("sequenceNumber", .string(seq))])
+        case .numberSequence(let next, let last):
+            .object([("splitId", .string(s.splitId)), ("type", "numberSequence"), ("next", .number(next)), ("last", .number(last))])
         case .generic(let serializer, let version, let position):
             .object([("splitId", .string(s.splitId)), ("type", "generic"), ("serializer", .string(serializer)),
                      ("serializerVersion", .number(version)), ("position", .string(Hex.encode(position)))])

@@ -382,6 +382,9 @@ private struct IndexDecoder {
                 position = .kinesis(
                     stream: try reader.readString("kinesis stream"), shardId: try reader.readString("kinesis shard"),
                     sequenceNumber: try reader.readString("kinesis sequence number"))
+            case 3:
+                let next = try reader.readSVarint("sequence next")
+                position = .numberSequence(next: next, last: try reader.readSVarint("sequence last"))
             case let t:
                 throw DecodeError(.unknownKind, "unknown split position type \(t)", at: tAt)
             }

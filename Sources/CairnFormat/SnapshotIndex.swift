@@ -226,6 +226,10 @@ public struct SnapshotIndex: Sendable, Equatable {
                     w.writeString(stream)
                     w.writeString(shard)
                     w.writeString(seq)
+                case .numberSequence(let next, let last):
+                    w.writeU8(3)
+                    w.writeSVarint(next)
+                    w.writeSVarint(last)
                 }
             }
         }

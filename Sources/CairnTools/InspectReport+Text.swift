@@ -7,14 +7,30 @@ extension InspectReport {
         let s = summary
         let m = s.metadata
         var out = ""
-        out += style.bold("\((m.kind == .checkpoint ? "Checkpoint" : "Savepoint")) \(m.snapshotId)") + " of \(m.jobName.isEmpty ? m.jobId : m.jobName)"
-        out += "  (\(m.engineName) \(m.engineVersion), \(s.format), \(m.mode.name), \(Timestamp.iso8601(millis: m.createdAt)))\n"
+        out += style.bold("\((m.kind == .checkpoint ? "Checkpoint" : "Savepoint")) \(m.snapshotId)")
+        let job = m.jobName.isEmpty ? m.jobId : m.jobName
+        if !job.isEmpty { out += " of \(job)" }
+        var facts = ["\(m.engineName) \(m.engineVersion)", s.format, m.mode.name]
+        if let f = m.properties["flink.savepointFormat"] { facts.append(f.lowercased()) }
+        if m.createdAt != 0 { facts.append(Timestamp.iso8601(millis: m.createdAt)) }
+        out += "  (" + facts.joined(separator: ", ") + ")\n"
         out += "State \(style.bold(ByteCount.format(s.stateSize)))"
         out += ": keyed \(ByteCount.format(s.keyedSize)), operator \(ByteCount.format(s.operatorStateSize)), in-flight \(ByteCount.format(s.inFlightSize))"
         let coordinator = s.operators.reduce(Int64(0)) { $0 + $1.coordinatorSize }
         if coordinator > 0 { out += ", coordinators \(ByteCount.format(coordinator))" }
         if s.checkpointedSize != s.stateSize { out += "; new in this checkpoint \(ByteCount.format(s.checkpointedSize))" }
-        out += "\n\n"
+        out += "\n"
+        if let st = s.storage {
+            out += "Files: \(st.files) referenced, \(ByteCount.format(st.fileBytes))"
+            if let shared = st.sharedWithOtherCheckpoints {
+                out += " (\(ByteCount.format(shared)) shared with \(st.otherCheckpoints.count) other checkpoint\(st.otherCheckpoints.count == 1 ? "" : "s"), \(ByteCount.format(st.fileBytes - shared)) exclusive)"
+            }
+            out += "; _metadata \(ByteCount.format(st.metadataSize)) holding \(ByteCount.format(st.inlineSize)) of inline state\n"
+            if st.relocatedPaths > 0 { out += style.yellow("\(st.relocatedPaths) absolute paths no longer existed and were found by their job-relative suffix (the checkpoint was moved)") + "\n" }
+            if st.missingFiles > 0 { out += style.red("\(st.missingFiles) referenced files are missing; run `cairn validate` for the list") + "\n" }
+            if st.remoteFiles > 0 { out += "\(st.remoteFiles) files are on remote file systems and were not opened\n" }
+        }
+        out += "\n"
         switch grouping {
         case .operator: out += operatorTable(style)
         case .subtask: out += subtaskTable(style)
@@ -29,6 +45,7 @@ extension InspectReport {
                 switch r.split.position {
                 case .kafka(let topic, let p, let o): position = "kafka \(topic)-\(p) next offset \(o)"
                 case .kinesis(let stream, let shard, let seq): position = "kinesis \(stream)/\(shard) at \(seq)"
+                case .numberSequence(let next, let last): position = "number sequence next \(next) of \(last)"
                 case .generic(let ser, let v, let pos): position = "\(ser) v\(v), \(pos.count) bytes"
                 }
                 t.add([r.op.info.displayName, "\(r.subtask)", r.split.splitId, position])

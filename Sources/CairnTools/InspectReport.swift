@@ -53,6 +53,15 @@ public struct InspectReport: Sendable {
             ("operators", .number(s.operators.count)),
             ("subtasks", .number(s.operators.reduce(0) { $0 + $1.subtasks.count })),
         ])))
+        if let st = s.storage {
+            doc.append(("storage", .object([
+                ("metadataSize", .number(st.metadataSize)), ("inlineSize", .number(st.inlineSize)), ("files", .number(st.files)),
+                ("fileBytes", .number(st.fileBytes)),
+                ("sharedWithOtherCheckpoints", st.sharedWithOtherCheckpoints.map { .number($0) } ?? .null),
+                ("relocatedPaths", .number(st.relocatedPaths)), ("missingFiles", .number(st.missingFiles)),
+                ("remoteFiles", .number(st.remoteFiles)), ("otherCheckpoints", .array(st.otherCheckpoints.map { .string($0) })),
+            ])))
+        }
         doc.append(("operators", .array(s.operators.map { op in
             .object([
                 ("id", .string(op.info.id.hex)), ("uid", .string(op.info.uid)), ("name", .string(op.info.name)),

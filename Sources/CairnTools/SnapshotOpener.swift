@@ -1,4 +1,5 @@
 import CairnCore
+import CairnFlink
 import CairnFormat
 
 #if canImport(Glibc)
@@ -18,23 +19,28 @@ public enum SnapshotOpener {
     static let flinkMagic: [UInt8] = [0x49, 0x60, 0x67, 0x2D]
 
     public static func open(_ source: String) throws -> any SnapshotView {
-        var path = source
+        if source.hasPrefix("s3://") { throw CairnFlinkError.remoteUnsupported(path: source) }
         var st = stat()
-        guard stat(path, &st) == 0 else {
+        guard stat(source, &st) == 0 else {
             throw IOError(path: source, operation: "open", errno: errno)
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            let metadata = path.hasSuffix("/") ? path + "_metadata" : path + "/_metadata"
-            guard access(metadata, F_OK) == 0 else {
-                throw UsageError("\(source) is a directory without a _metadata file; give a .cairn file or a Flink checkpoint directory")
+            // A directory: a Flink checkpoint or savepoint directory, or a job's checkpoint directory.
+            let metadata = (source.hasSuffix("/") ? source : source + "/") + "_metadata"
+            if access(metadata, F_OK) == 0 {
+                let flink = try isFlink(metadata)
+                if !flink { throw UsageError("\(metadata) is not a Flink _metadata file") }
             }
-            path = metadata
+            return try FlinkSnapshot(source: source)
         }
+        if try isFlink(source) { return try FlinkSnapshot(source: source) }
+        return NativeSnapshot(reader: try SnapshotReader(source: try FileSource(path: source)))
+    }
+
+    static func isFlink(_ path: String) throws -> Bool {
         let file = try FileSource(path: path)
-        let head = file.size >= 8 ? try file.read(at: 0, count: 8) : []
-        if head.starts(with: flinkMagic) {
-            throw UsageError("\(path) is an Apache Flink _metadata file; reading Flink snapshots is not supported by this build yet")
-        }
-        return NativeSnapshot(reader: try SnapshotReader(source: file))
+        guard file.size >= 4 else { return false }
+        let head = try file.read(at: 0, count: 4)
+        return head == flinkMagic
     }
 }

@@ -195,6 +195,7 @@ enum VectorCatalog {
                     try w.endSubtask()
                     try w.beginSubtask(1)
                     try w.addSplit(SourceSplit(splitId: "shardId-000000000001", position: .kinesis(stream: "clicks", shardId: "shardId-000000000001", sequenceNumber: "49590338271490256608559692538361571095921575989136588898")))
+                    try w.addSplit(SourceSplit(splitId: "0", position: .numberSequence(next: 501, last: 999)))
                     try w.addSplit(SourceSplit(splitId: "file-7", position: .generic(serializer: "org.apache.flink.connector.file.src.FileSourceSplitSerializer", serializerVersion: 1, position: [0, 0, 0, 9])))
                     try w.endSubtask()
                 } else {

@@ -11,6 +11,10 @@ let vectorsDirectory = repositoryRoot.appendingPathComponent("format-spec/vector
 struct VectorTests {
     static let updating = ProcessInfo.processInfo.environment["CAIRN_UPDATE_VECTORS"] != nil
 
+    static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+    }
+
     static func dumpText(_ bytes: [UInt8], name: String) throws -> String {
         let reader = try SnapshotReader(source: MemorySource(bytes, name: name))
         return try SnapshotDump.json(reader).rendered() + "\n"
@@ -28,7 +32,7 @@ struct VectorTests {
                 try json.write(to: jsonFile, atomically: true, encoding: .utf8)
             }
             let committed = try [UInt8](Data(contentsOf: file))
-            #expect(committed == bytes, "\(name).cairn differs from what the writer produces now")
+            #expect(committed.elementsEqual(bytes), "\(name).cairn differs from what the writer produces now, first at byte \(Self.firstDifference(committed, bytes)); regenerate with `make vectors` if the change is intended")
             let committedJSON = try String(contentsOf: jsonFile, encoding: .utf8)
             #expect(committedJSON == (try Self.dumpText(committed, name: name)), "\(name).json differs from the decoded file")
         }
@@ -44,7 +48,7 @@ struct VectorTests {
                 try (code.rawValue + "\n").write(to: bad.appendingPathComponent(name + ".error"), atomically: true, encoding: .utf8)
             }
             let committed = try [UInt8](Data(contentsOf: bad.appendingPathComponent(name + ".cairn")))
-            #expect(committed == bytes, "bad/\(name).cairn differs from its recipe")
+            #expect(committed.elementsEqual(bytes), "bad/\(name).cairn differs from its recipe, first at byte \(Self.firstDifference(committed, bytes))")
             let expected = try String(contentsOf: bad.appendingPathComponent(name + ".error"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(expected == code.rawValue)
             do {

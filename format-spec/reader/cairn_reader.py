@@ -787,7 +787,7 @@ class OperatorsReader:
 
     def split(self, split_id):
         cur = self.cur
-        ptype = cur.enum("positionType", 3, "unknownKind")
+        ptype = cur.enum("positionType", 4, "unknownKind")
         if ptype == 0:
             return {"splitId": split_id, "type": "generic", "serializer": cur.string("serializer"),
                     "serializerVersion": cur.varint("serializerVersion"),
@@ -795,6 +795,9 @@ class OperatorsReader:
         if ptype == 1:
             return {"splitId": split_id, "type": "kafka", "topic": cur.string("topic"),
                     "partition": cur.varint("partition"), "nextOffset": cur.svarint("nextOffset")}
+        if ptype == 3:
+            return {"splitId": split_id, "type": "numberSequence", "next": cur.svarint("next"),
+                    "last": cur.svarint("last")}
         return {"splitId": split_id, "type": "kinesis", "stream": cur.string("stream"),
                 "shardId": cur.string("shardId"), "sequenceNumber": cur.string("sequenceNumber")}
 

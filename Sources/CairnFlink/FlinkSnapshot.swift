@@ -1,0 +1,229 @@
+import CairnCore
+import CairnFormat
+
+/// A Flink checkpoint or savepoint as a `SnapshotView`: sizes exactly as Flink's own
+/// `Checkpoints.loadCheckpointMetadata` reports them, per operator and subtask, from `_metadata` alone.
+public struct FlinkSnapshot: SnapshotView {
+    public let location: FlinkSnapshotLocation
+    public let metadata: FlinkCheckpointMetadata
+    public let metadataSize: Int64
+    public let resolver: FlinkPathResolver
+    private let counter: ReadCounter
+
+    public init(source: String) throws {
+        let location = try FlinkSnapshotLocation.locate(source)
+        let file = try FileSource(path: location.metadataPath)
+        let bytes = try file.read(at: 0, count: Int(file.size))
+        self.location = location
+        self.metadata = try FlinkMetadataParser.parse(bytes, file: location.metadataPath)
+        self.metadataSize = Int64(file.size)
+        self.resolver = FlinkPathResolver(directory: location.directory)
+        self.counter = ReadCounter(initial: file.bytesRead)
+    }
+
+    public var bytesRead: UInt64 { counter.value }
+
+    /// Savepoint or checkpoint: from the v4+ trailer, else from the directory name.
+    public var kind: SnapshotKind {
+        if let p = metadata.properties { return p.isSavepoint ? .savepoint : .checkpoint }
+        return FilePaths.lastComponent(location.directory).hasPrefix("savepoint-") ? .savepoint : .checkpoint
+    }
+
+    /// The job id, where the path shows it (`…/<job-id>/chk-N`).
+    public var jobId: String {
+        let dir = FilePaths.lastComponent(location.directory)
+        let parent = FilePaths.lastComponent(FilePaths.parent(location.directory))
+        return dir.hasPrefix("chk-") && FilePaths.isJobID(parent) ? parent : ""
+    }
+
+    public func summary() throws -> SnapshotSummary {
+        var props: [String: String] = [
+            "flink.metadataVersion": "\(metadata.version)",
+            "flink.versions": FlinkCheckpointMetadata.flinkVersions(forMetadataVersion: metadata.version),
+            "flink.metadataPath": location.metadataPath,
+        ]
+        if let p = metadata.properties {
+            if let f = p.savepointFormat { props["flink.savepointFormat"] = f }
+            if let t = p.typeName { props["flink.snapshotType"] = t }
+            if let s = p.sharingFilesStrategy { props["flink.sharingFilesStrategy"] = s }
+        }
+        if !metadata.masterStates.isEmpty { props["flink.masterStates"] = metadata.masterStates.map(\.name).joined(separator: ",") }
+        let unaligned = metadata.operators.contains { $0.subtasks.contains { !$0.inputChannels.isEmpty || !$0.outputChannels.isEmpty } }
+        let meta = SnapshotMetadata(
+            snapshotId: "\(metadata.checkpointId)", kind: kind, engineName: "flink",
+            engineVersion: FlinkCheckpointMetadata.flinkVersions(forMetadataVersion: metadata.version), jobId: jobId, jobName: "",
+            createdAt: 0, mode: unaligned ? .unaligned : .aligned, properties: props)
+        var ops: [OperatorSummary] = []
+        for op in metadata.operators {
+            let info = OperatorInfo(id: op.id, uid: op.uid ?? "", name: op.name ?? "", parallelism: op.parallelism, maxParallelism: op.maxParallelism)
+            var states: [String: StateSummary] = [:]
+            var subtasks: [SubtaskSummary] = []
+            for st in op.subtasks {
+                let splits = (try? sourceSplits(st)) ?? []
+                subtasks.append(SubtaskSummary(
+                    index: st.index, keyedSize: st.keyedStateSize, operatorSize: st.operatorStateSize,
+                    inputChannelSize: st.inputChannelSize, outputSubpartitionSize: st.outputChannelSize,
+                    checkpointedSize: st.checkpointedSize, keyGroups: st.managedKeyedState?.keyGroupRange ?? st.rawKeyedState?.keyGroupRange,
+                    splits: splits))
+                for handle in [st.managedOperatorState, st.rawOperatorState].compactMap({ $0 }) {
+                    for (name, mode, size, count) in Self.operatorStateSizes(handle) {
+                        let kind: StateKind = mode == .union ? .operatorUnion : mode == .broadcast ? .broadcast : .operatorList
+                        var s = states[name] ?? StateSummary(
+                            descriptor: StateDescriptor(name: name, kind: kind), keySerializer: nil, valueSerializer: nil,
+                            size: 0, entryCount: 0, sizeBySubtask: [:], keyGroups: [])
+                        s.size += size
+                        s.entryCount = (s.entryCount ?? 0) + count
+                        s.sizeBySubtask[st.index, default: 0] += size
+                        states[name] = s
+                    }
+                }
+            }
+            ops.append(OperatorSummary(
+                info: info, coordinatorSize: op.coordinator?.stateSize ?? 0, subtasks: subtasks,
+                states: states.keys.sorted().map { states[$0]! }))
+        }
+        var summary = SnapshotSummary(metadata: meta, format: "flink _metadata v\(metadata.version)", operators: ops)
+        summary.storage = storageSummary()
+        return summary
+    }
+
+    /// Bytes per operator state name from the handle's offsets: an element runs to the next offset of the stream,
+    /// the last one to the end of the stream. Returns (name, mode, bytes, elements).
+    static func operatorStateSizes(_ h: FlinkOperatorStateHandle) -> [(String, FlinkOperatorStateHandle.Mode, Int64, Int64)] {
+        let end = h.stateSize
+        let all = h.states.flatMap(\.offsets).sorted()
+        func next(after o: Int64) -> Int64 {
+            var lo = 0, hi = all.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if all[mid] <= o { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < all.count ? all[lo] : end
+        }
+        return h.states.map { s in
+            let bytes = s.offsets.reduce(Int64(0)) { $0 + max(0, next(after: $1) - $1) }
+            return (s.name, s.mode, bytes, Int64(s.offsets.count))
+        }
+    }
+
+    /// Reads `[offset, end)` of a stream handle: inline bytes, or a local (possibly relocated) file.
+    func read(_ handle: FlinkStreamHandle, from offset: Int64, to end: Int64) throws -> [UInt8] {
+        guard end >= offset, offset >= 0 else { return [] }
+        switch handle {
+        case .inline(_, let data):
+            guard end <= Int64(data.count) else { return [] }
+            return Array(data[Int(offset)..<Int(end)])
+        case .segment(let start, _, _, _, _):
+            guard let ref = handle.fileReference, let path = resolver.resolve(ref).localPath else { return [] }
+            let f = try FileSource(path: path)
+            defer { counter.add(f.bytesRead) }
+            return try f.read(at: UInt64(start + offset), count: Int(end - offset))
+        default:
+            guard let ref = handle.fileReference, let path = resolver.resolve(ref).localPath else { return [] }
+            let f = try FileSource(path: path)
+            defer { counter.add(f.bytesRead) }
+            return try f.read(at: UInt64(offset), count: Int(end - offset))
+        }
+    }
+
+    /// The source splits of a subtask, from its `SourceReaderState` elements.
+    func sourceSplits(_ st: FlinkSubtaskState) throws -> [SourceSplit] {
+        guard let h = st.managedOperatorState, let state = h.states.first(where: { $0.name == "SourceReaderState" }),
+              let delegate = h.delegate, !state.offsets.isEmpty
+        else { return [] }
+        let all = h.states.flatMap(\.offsets).sorted()
+        var out: [SourceSplit] = []
+        for (i, o) in state.offsets.enumerated() {
+            let end = all.first { $0 > o } ?? h.stateSize
+            guard end - o < 1 << 20 else { continue }
+            let element = try read(delegate, from: o, to: end)
+            if let s = FlinkSourceSplits.decode(element: element, index: i) { out.append(s) }
+        }
+        return out.sorted { Array($0.splitId.utf8).lexicographicallyPrecedes(Array($1.splitId.utf8)) }
+    }
+
+    /// Every file reference with its owner, for validation and storage facts.
+    public var fileReferences: [(operator: FlinkOperatorState, subtask: Int?, role: String, reference: FlinkFileReference)] {
+        var out: [(FlinkOperatorState, Int?, String, FlinkFileReference)] = []
+        for op in metadata.operators {
+            if let r = op.coordinator?.fileReference { out.append((op, nil, "coordinator state", r)) }
+            for st in op.subtasks {
+                for (role, h) in st.streamHandles { if let r = h.fileReference { out.append((op, st.index, role, r)) } }
+            }
+        }
+        return out
+    }
+
+    func storageSummary() -> StorageSummary {
+        var inline: Int64 = 0
+        for op in metadata.operators {
+            inline += op.coordinator?.inlineSize ?? 0
+            for st in op.subtasks { inline += st.streamHandles.reduce(0) { $0 + $1.handle.inlineSize } }
+        }
+        var seen: [String: Int64] = [:]
+        var relocated = 0, missing = 0, remote = 0
+        for (_, _, _, ref) in fileReferences {
+            let key = ref.relative ? location.directory + "/" + ref.path : ref.path
+            if seen[key] != nil { continue }
+            seen[key] = ref.segmentStart == nil ? ref.recordedSize : ref.requiredSize
+            switch resolver.resolve(ref) {
+            case .relocated: relocated += 1
+            case .missing: missing += 1
+            case .remote: remote += 1
+            case .local: break
+            }
+        }
+        // Files this checkpoint shares with the other checkpoints of its job directory.
+        var sharedBytes: Int64? = nil
+        if !location.otherCheckpoints.isEmpty {
+            var others = Set<String>()
+            for dir in location.otherCheckpoints {
+                guard let other = try? FlinkSnapshot(source: dir) else { continue }
+                for (_, _, _, ref) in other.fileReferences where !ref.relative { others.insert(ref.path) }
+            }
+            sharedBytes = seen.filter { others.contains($0.key) }.values.reduce(0, +)
+        }
+        let fileBytes = seen.values.reduce(0, +)
+        return StorageSummary(
+            metadataSize: metadataSize, inlineSize: inline, files: seen.count, fileBytes: fileBytes,
+            sharedWithOtherCheckpoints: sharedBytes, relocatedPaths: relocated, missingFiles: missing, remoteFiles: remote,
+            otherCheckpoints: location.otherCheckpoints)
+    }
+
+    public func largestKeys(limit: Int) throws -> [KeySize] { [] }
+
+    public func entryStatistics() throws -> [OperatorID: [String: EntryStatistics]] { [:] }
+
+    public func formatProblems(deep: Bool) -> [ValidationProblem] {
+        FlinkValidator(snapshot: self).problems()
+    }
+}
+
+/// Counts bytes read across copies of a value type.
+final class ReadCounter: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var total: UInt64
+
+    init(initial: UInt64) {
+        total = initial
+        pthread_mutex_init(&lock, nil)
+    }
+
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func add(_ n: UInt64) {
+        pthread_mutex_lock(&lock)
+        total += n
+        pthread_mutex_unlock(&lock)
+    }
+
+    var value: UInt64 {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        return total
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,125 @@
+import CairnCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds the `_metadata` a SOURCE argument means: the file itself, the directory holding it, or a job's checkpoint
+/// directory (then the latest `chk-N` that has a `_metadata`, listing the others).
+public struct FlinkSnapshotLocation: Sendable, Equatable {
+    /// The `_metadata` file.
+    public var metadataPath: String
+    /// The directory relative handles are resolved against.
+    public var directory: String
+    /// Other complete checkpoints found beside it (`chk-N` directories with a `_metadata`), by number.
+    public var otherCheckpoints: [String]
+
+    public static func locate(_ source: String) throws -> FlinkSnapshotLocation {
+        let path = FilePaths.normalize(source)
+        guard let kind = FilePaths.kind(path) else { throw IOError(path: source, operation: "open", errno: errno) }
+        if kind == .file {
+            return FlinkSnapshotLocation(metadataPath: path, directory: FilePaths.parent(path), otherCheckpoints: siblings(of: FilePaths.parent(path)))
+        }
+        let direct = path + "/_metadata"
+        if FilePaths.kind(direct) == .file {
+            return FlinkSnapshotLocation(metadataPath: direct, directory: path, otherCheckpoints: siblings(of: path))
+        }
+        // A job's checkpoint directory: pick the highest complete chk-N.
+        let checkpoints = completeCheckpoints(in: path)
+        if let latest = checkpoints.last {
+            let dir = path + "/" + latest.name
+            return FlinkSnapshotLocation(metadataPath: dir + "/_metadata", directory: dir,
+                                         otherCheckpoints: checkpoints.dropLast().map { path + "/" + $0.name })
+        }
+        // A checkpoint root with one job directory below it.
+        let jobs = FilePaths.list(path).filter { FilePaths.isJobID($0) && FilePaths.kind(path + "/" + $0) == .directory }
+        if jobs.count == 1 { return try locate(path + "/" + jobs[0]) }
+        throw CairnFlinkError.noMetadata(path: source, jobs: jobs)
+    }
+
+    static func completeCheckpoints(in dir: String) -> [(name: String, number: Int)] {
+        FilePaths.list(dir).compactMap { name -> (String, Int)? in
+            guard name.hasPrefix("chk-"), let n = Int(name.dropFirst(4)), FilePaths.kind(dir + "/" + name + "/_metadata") == .file else { return nil }
+            return (name, n)
+        }.sorted { $0.1 < $1.1 }
+    }
+
+    /// Other complete checkpoints of the same job, when `dir` is a `chk-N` directory.
+    static func siblings(of dir: String) -> [String] {
+        let name = FilePaths.lastComponent(dir)
+        guard name.hasPrefix("chk-") else { return [] }
+        let parent = FilePaths.parent(dir)
+        return completeCheckpoints(in: parent).filter { $0.name != name }.map { parent + "/" + $0.name }
+    }
+}
+
+/// What went wrong finding or reading a Flink snapshot.
+public enum CairnFlinkError: Error, Sendable, CustomStringConvertible {
+    case noMetadata(path: String, jobs: [String])
+    case remoteUnsupported(path: String)
+
+    public var description: String {
+        switch self {
+        case .noMetadata(let path, let jobs):
+            jobs.isEmpty
+                ? "\(path) holds no _metadata, no chk-N directory with one, and no job directory; give a _metadata file, its directory or a job's checkpoint directory"
+                : "\(path) holds several job directories (\(jobs.joined(separator: ", "))); name one of them"
+        case .remoteUnsupported(let path):
+            "\(path): reading snapshots from object storage needs the S3 client of the store (not in this build yet)"
+        }
+    }
+}
+
+/// Small POSIX path helpers (no Foundation).
+enum FilePaths {
+    enum Kind { case file, directory, other }
+
+    static func kind(_ path: String) -> Kind? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    static func size(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int64(st.st_size)
+    }
+
+    static func list(_ dir: String) -> [String] {
+        guard let d = opendir(dir) else { return [] }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out.sorted()
+    }
+
+    static func normalize(_ path: String) -> String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        return p
+    }
+
+    static func parent(_ path: String) -> String {
+        guard let i = path.lastIndex(of: "/") else { return "." }
+        return i == path.startIndex ? "/" : String(path[..<i])
+    }
+
+    static func lastComponent(_ path: String) -> String {
+        guard let i = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: i)...])
+    }
+
+    static func isJobID(_ s: String) -> Bool {
+        s.utf8.count == 32 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+}
