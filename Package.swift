@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnCore"]),
-        .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFormat", "CairnCore"]),
+        .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnCore"]),
     ],
     swiftLanguageModes: [.v6]
