@@ -190,9 +190,81 @@ public struct FlinkSnapshot: SnapshotView {
             otherCheckpoints: location.otherCheckpoints)
     }
 
-    public func largestKeys(limit: Int) throws -> [KeySize] { [] }
+    public func largestKeys(limit: Int) throws -> [KeySize] {
+        try scan(topLimit: limit).largest
+    }
 
-    public func entryStatistics() throws -> [OperatorID: [String: EntryStatistics]] { [:] }
+    public func scanStates() throws -> [OperatorID: [StateSummary]] {
+        try scan(topLimit: 0).states
+    }
+
+    /// Scans the keyed state that the full-snapshot format delimits (canonical savepoints), reading each key group
+    /// from its offset; heap checkpoints get bytes per key group from their offsets.
+    func scan(topLimit: Int) throws -> (states: [OperatorID: [StateSummary]], largest: [KeySize]) {
+        var out: [OperatorID: [StateSummary]] = [:]
+        var largest: [KeySize] = []
+        for op in metadata.operators {
+            var byName: [String: StateSummary] = [:]
+            for st in op.subtasks {
+                guard case .keyGroups(let tag, let range, let offsets, let delegate?, _)? = st.managedKeyedState else { continue }
+                let end = delegate.stateSize
+                let firstOffset = offsets.filter { $0 > 0 }.min() ?? end
+                let header = try read(delegate, from: 0, to: firstOffset)
+                if tag == 7, let names = FlinkKeyedStateScanner.stateNames(header: header) {
+                    var result = FlinkKeyedStateScanner.Result()
+                    do {
+                        // KeyedBackendSerializationProxy: int version, bool compression, …
+                        let compressed = header.count > 4 && header[4] == 1
+                        try FlinkKeyedStateScanner.scan(length: end, compressed: compressed, range: range, offsets: offsets, topLimit: topLimit,
+                                                        into: &result) { try read(delegate, from: $0, to: $1) }
+                    } catch let error as DecodeError {
+                        throw SnapshotError(error.code, "keyed state of a canonical savepoint: \(error.message)",
+                                            at: SnapshotLocation(file: location.metadataPath, offset: UInt64(error.offset), operatorID: op.id.hex,
+                                                                 operatorName: op.name ?? op.uid, subtask: st.index))
+                    }
+                    for (id, stats) in result.states {
+                        let info = id < names.count ? names[id] : FlinkKeyedStateScanner.StateInfo(name: "state #\(id)", kind: .value)
+                        var s = byName[info.name] ?? StateSummary(
+                            descriptor: StateDescriptor(name: info.name, kind: info.kind), keySerializer: nil, valueSerializer: nil,
+                            size: 0, entryCount: 0, sizeBySubtask: [:], keyGroups: [], statistics: EntryStatistics())
+                        s.size += stats.rawSize
+                        s.entryCount = (s.entryCount ?? 0) + stats.entries
+                        s.sizeBySubtask[st.index, default: 0] += stats.rawSize
+                        s.keyGroups += (result.keyGroups[id] ?? [:]).values.sorted { $0.keyGroup < $1.keyGroup }
+                        var total = s.statistics ?? EntryStatistics()
+                        total.entries += stats.entries
+                        total.rawSize += stats.rawSize
+                        total.keyBytes += stats.keyBytes
+                        total.valueBytes += stats.valueBytes
+                        total.largestEntry = max(total.largestEntry, stats.largestEntry)
+                        s.statistics = total
+                        byName[info.name] = s
+                    }
+                    largest += result.largest.map { e in
+                        KeySize(operatorID: op.id, state: e.state < names.count ? names[e.state].name : "state #\(e.state)",
+                                keyGroup: e.keyGroup, key: e.key, size: e.size, entries: 1)
+                    }
+                } else {
+                    // Heap checkpoints: entries carry no lengths, but offsets give bytes per key group.
+                    let name = "(keyed state)"
+                    var s = byName[name] ?? StateSummary(
+                        descriptor: StateDescriptor(name: name, kind: .value), keySerializer: nil, valueSerializer: nil,
+                        size: 0, entryCount: nil, sizeBySubtask: [:], keyGroups: [])
+                    let starts = offsets.enumerated().filter { $0.element > 0 }
+                    for (n, (i, o)) in starts.enumerated() {
+                        let next = n + 1 < starts.count ? starts[n + 1].element : end
+                        s.keyGroups.append(KeyGroupSize(keyGroup: range.start + i, size: max(0, next - o), entries: 0))
+                    }
+                    s.size += end
+                    s.sizeBySubtask[st.index, default: 0] += end
+                    byName[name] = s
+                }
+            }
+            if !byName.isEmpty { out[op.id] = byName.keys.sorted().map { byName[$0]! } }
+        }
+        largest.sort { $0.size > $1.size }
+        return (out, Array(largest.prefix(topLimit)))
+    }
 
     public func formatProblems(deep: Bool) -> [ValidationProblem] {
         FlinkValidator(snapshot: self).problems()

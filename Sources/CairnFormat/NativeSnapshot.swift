@@ -86,6 +86,20 @@ public struct NativeSnapshot: SnapshotView {
         return problems
     }
 
+    public func scanStates() throws -> [OperatorID: [StateSummary]] {
+        let stats = try entryStatistics()
+        var out: [OperatorID: [StateSummary]] = [:]
+        for op in try summary().operators {
+            out[op.info.id] = op.states.map { s in
+                var s = s
+                s.statistics = stats[op.info.id]?[s.descriptor.name]
+                return s
+            }
+        }
+        return out
+    }
+
+    /// Statistics per operator and state name from a scan of the data.
     public func entryStatistics() throws -> [OperatorID: [String: EntryStatistics]] {
         let idx = reader.index
         var out: [OperatorID: [String: EntryStatistics]] = [:]

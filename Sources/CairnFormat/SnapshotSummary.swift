@@ -133,8 +133,9 @@ public struct StateSummary: Sendable {
 
     public init(
         descriptor: StateDescriptor, keySerializer: SerializerInfo?, valueSerializer: SerializerInfo?, size: Int64,
-        entryCount: Int64?, sizeBySubtask: [Int: Int64], keyGroups: [KeyGroupSize]
+        entryCount: Int64?, sizeBySubtask: [Int: Int64], keyGroups: [KeyGroupSize], statistics: EntryStatistics? = nil
     ) {
+        self.statistics = statistics
         self.descriptor = descriptor
         self.keySerializer = keySerializer
         self.valueSerializer = valueSerializer
@@ -199,8 +200,9 @@ public protocol SnapshotView: Sendable {
     func summary() throws -> SnapshotSummary
     /// The `limit` keys whose entries take the most bytes; may scan data.
     func largestKeys(limit: Int) throws -> [KeySize]
-    /// Statistics per operator and state name from a scan of the data.
-    func entryStatistics() throws -> [OperatorID: [String: EntryStatistics]]
+    /// States detailed by a scan of the data (statistics, key groups), per operator; each replaces the state of the
+    /// same name in `summary()`, or adds one the metadata alone could not name.
+    func scanStates() throws -> [OperatorID: [StateSummary]]
     /// Bytes read from storage so far.
     var bytesRead: UInt64 { get }
     /// Checks only this format can make; with `deep`, reading all data.

@@ -109,7 +109,7 @@ extension InspectReport {
                        ByteCount.format(st.size)]
             if deep {
                 let s = st.statistics
-                row += [s.map { ByteCount.format($0.rawSize) } ?? "-", s.map { st.descriptor.kind.isKeyed ? "\($0.distinctKeys)" : "-" } ?? "-",
+                row += [s.map { ByteCount.format($0.rawSize) } ?? "-", s.map { st.descriptor.kind.isKeyed && $0.distinctKeys > 0 ? "\($0.distinctKeys)" : "-" } ?? "-",
                         s.map { ByteCount.format($0.valueBytes) } ?? "-", s.map { ByteCount.format($0.largestEntry) } ?? "-"]
             }
             row += [String(ser.prefix(60)), st.descriptor.ttl.map { DurationText.human(millis: $0.millis) } ?? "-"]

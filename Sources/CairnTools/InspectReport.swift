@@ -18,10 +18,14 @@ public struct InspectReport: Sendable {
     public static func build(source: String, view: any SnapshotView, grouping: InspectGrouping = .operator, top: Int? = nil, deep: Bool = false) throws -> InspectReport {
         var summary = try view.summary()
         if deep {
-            let stats = try view.entryStatistics()
+            let scanned = try view.scanStates()
             for o in summary.operators.indices {
-                for s in summary.operators[o].states.indices {
-                    summary.operators[o].states[s].statistics = stats[summary.operators[o].info.id]?[summary.operators[o].states[s].descriptor.name]
+                for state in scanned[summary.operators[o].info.id] ?? [] {
+                    if let i = summary.operators[o].states.firstIndex(where: { $0.descriptor.name == state.descriptor.name }) {
+                        summary.operators[o].states[i] = state
+                    } else {
+                        summary.operators[o].states.append(state)
+                    }
                 }
             }
         }

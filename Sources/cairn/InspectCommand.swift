@@ -18,9 +18,11 @@ struct InspectCommand: AsyncParsableCommand {
               cairn inspect demo/chk-3.cairn --by subtask
               cairn inspect demo/chk-3.cairn --by key-group --top 5 --json
               cairn inspect demo/chk-3.cairn --by state --deep
+              cairn inspect /checkpoints/8f3a…/chk-42          # a Flink checkpoint
+              cairn inspect /checkpoints/8f3a…                 # the job's latest complete checkpoint
             """)
 
-    @Argument(help: "The snapshot: a .cairn file.")
+    @Argument(help: "A .cairn file, or a Flink _metadata, its directory, or a job's checkpoint directory.")
     var source: String
 
     @Flag(help: "Print the documented JSON document instead of tables.")

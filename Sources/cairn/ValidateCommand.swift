@@ -9,14 +9,16 @@ struct ValidateCommand: AsyncParsableCommand {
         abstract: "Check a snapshot's structure and, with --deep, every block and entry.",
         discussion: """
             Exit status 0 when valid, 1 when problems were found (each is named by operator, subtask, state,
-            block and byte offset), 2 on usage or I/O errors.
+            block and byte offset), 2 on usage or I/O errors. For Flink snapshots it checks that every referenced file
+            exists with at least its recorded size, key-group ranges match Flink's assignment, and offsets lie inside
+            their files.
 
             Examples:
               cairn validate demo/chk-3.cairn
               cairn validate demo/chk-3.cairn --deep --json
             """)
 
-    @Argument(help: "The snapshot: a .cairn file.")
+    @Argument(help: "A .cairn file, or a Flink _metadata, its directory, or a job's checkpoint directory.")
     var source: String
 
     @Flag(help: "Read every block: checksums, full decode, key group of every key, typed values.")

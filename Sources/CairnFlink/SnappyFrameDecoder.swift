@@ -1,0 +1,147 @@
+import CairnCore
+
+/// Decodes the Snappy framing format that Flink's snapshot compression writes (xerial `SnappyFramedOutputStream`):
+/// a stream identifier, then chunks of compressed or uncompressed data, each at most 64 KiB decoded.
+///
+/// It decodes on demand, so a reader can stop at the end of a key group without decoding the rest of the file, and
+/// it never produces more than 64 KiB per chunk whatever the input claims.
+public struct SnappyFrameDecoder {
+    static let identifier: [UInt8] = [0xFF, 0x06, 0x00, 0x00, 0x73, 0x4E, 0x61, 0x50, 0x70, 0x59]
+    public static let maxChunk = 65_536
+
+    private let input: [UInt8]
+    private var position: Int
+    /// Decoded bytes not yet consumed.
+    private var buffer: [UInt8] = []
+    private var bufferPosition = 0
+
+    /// Starts at `offset`, which must hold a stream identifier.
+    public init(_ input: [UInt8], at offset: Int) throws(DecodeError) {
+        guard offset >= 0, offset + 10 <= input.count, Array(input[offset..<(offset + 10)]) == Self.identifier else {
+            throw DecodeError(.badMagic, "no Snappy stream identifier", at: offset)
+        }
+        self.input = input
+        self.position = offset + 10
+    }
+
+    /// Reads exactly `n` decoded bytes.
+    public mutating func read(_ n: Int) throws(DecodeError) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(min(n, Self.maxChunk))
+        while out.count < n {
+            if bufferPosition == buffer.count { try nextChunk() }
+            let take = min(n - out.count, buffer.count - bufferPosition)
+            out += buffer[bufferPosition..<(bufferPosition + take)]
+            bufferPosition += take
+        }
+        return out
+    }
+
+    /// Skips `n` decoded bytes.
+    public mutating func skip(_ n: Int) throws(DecodeError) {
+        var left = n
+        while left > 0 {
+            if bufferPosition == buffer.count { try nextChunk() }
+            let take = min(left, buffer.count - bufferPosition)
+            bufferPosition += take
+            left -= take
+        }
+    }
+
+    private mutating func nextChunk() throws(DecodeError) {
+        while true {
+            guard position + 4 <= input.count else { throw DecodeError(.truncated, "Snappy stream ends inside a chunk header", at: position) }
+            let type = input[position]
+            let length = Int(input[position + 1]) | Int(input[position + 2]) << 8 | Int(input[position + 3]) << 16
+            let start = position + 4
+            guard start + length <= input.count else {
+                throw DecodeError(.lengthOutOfBounds, "Snappy chunk of \(length) bytes runs past the end", at: position)
+            }
+            position = start + length
+            switch type {
+            case 0x00:
+                guard length >= 4 else { throw DecodeError(.invalidValue, "compressed Snappy chunk too short", at: start - 4) }
+                buffer = try Self.decompress(input, (start + 4)..<(start + length))
+                bufferPosition = 0
+                return
+            case 0x01:
+                guard length >= 4, length - 4 <= Self.maxChunk else { throw DecodeError(.invalidValue, "uncompressed Snappy chunk of bad length", at: start - 4) }
+                buffer = Array(input[(start + 4)..<(start + length)])
+                bufferPosition = 0
+                if buffer.isEmpty { continue }
+                return
+            case 0xFF:
+                continue  // a repeated stream identifier
+            case 0x02...0x7F:
+                throw DecodeError(.unknownTag, "reserved unskippable Snappy chunk type 0x\(String(type, radix: 16))", at: start - 4)
+            default:
+                continue  // skippable padding
+            }
+        }
+    }
+
+    /// Decodes one raw Snappy block (at most 64 KiB as framing allows).
+    public static func decompress(_ input: [UInt8], _ range: Range<Int>) throws(DecodeError) -> [UInt8] {
+        var p = range.lowerBound
+        let end = range.upperBound
+        var length = 0
+        var shift = 0
+        while true {
+            guard p < end, shift <= 28 else { throw DecodeError(.invalidValue, "bad Snappy length", at: p) }
+            let b = input[p]
+            p += 1
+            length |= Int(b & 0x7F) << shift
+            if b & 0x80 == 0 { break }
+            shift += 7
+        }
+        guard length <= maxChunk else { throw DecodeError(.lengthOutOfBounds, "Snappy block claims \(length) bytes, more than a frame holds", at: range.lowerBound) }
+        var out: [UInt8] = []
+        out.reserveCapacity(length)
+        while p < end {
+            let tag = input[p]
+            p += 1
+            switch tag & 3 {
+            case 0:
+                var n = Int(tag >> 2) + 1
+                if n > 60 {
+                    let extra = n - 60
+                    guard p + extra <= end else { throw DecodeError(.truncated, "Snappy literal length cut off", at: p) }
+                    n = 0
+                    for i in 0..<extra { n |= Int(input[p + i]) << (8 * i) }
+                    n += 1
+                    p += extra
+                }
+                guard p + n <= end, out.count + n <= length else { throw DecodeError(.lengthOutOfBounds, "Snappy literal overruns", at: p) }
+                out += input[p..<(p + n)]
+                p += n
+            default:
+                let n: Int
+                let offset: Int
+                switch tag & 3 {
+                case 1:
+                    guard p < end else { throw DecodeError(.truncated, "Snappy copy cut off", at: p) }
+                    n = 4 + Int((tag >> 2) & 7)
+                    offset = Int(tag >> 5) << 8 | Int(input[p])
+                    p += 1
+                case 2:
+                    guard p + 2 <= end else { throw DecodeError(.truncated, "Snappy copy cut off", at: p) }
+                    n = 1 + Int(tag >> 2)
+                    offset = Int(input[p]) | Int(input[p + 1]) << 8
+                    p += 2
+                default:
+                    guard p + 4 <= end else { throw DecodeError(.truncated, "Snappy copy cut off", at: p) }
+                    n = 1 + Int(tag >> 2)
+                    offset = Int(input[p]) | Int(input[p + 1]) << 8 | Int(input[p + 2]) << 16 | Int(input[p + 3]) << 24
+                    p += 4
+                }
+                guard offset > 0, offset <= out.count, out.count + n <= length else {
+                    throw DecodeError(.invalidValue, "Snappy copy refers outside the output", at: p)
+                }
+                let from = out.count - offset
+                for i in 0..<n { out.append(out[from + i]) }
+            }
+        }
+        guard out.count == length else { throw DecodeError(.decompressionFailed, "Snappy block decoded to \(out.count) bytes, header says \(length)", at: range.lowerBound) }
+        return out
+    }
+}
