@@ -5,6 +5,7 @@
 //       that discards bytes (pure CPU: encode, compress, checksum), best of 3. Writes the decoded bytes of all keyed
 //       blocks to RAW_OUT so `zstd -b1` and `lz4 -b1` can run on the same bytes. Prints one JSON line.
 import CairnCore
+import CairnFlink
 import CairnFormat
 
 #if canImport(Glibc)
@@ -95,8 +96,39 @@ func writerBenchmark(_ path: String, rawOut: String, compression: CompressionSet
     print("{\"rawBytes\":\(rawBytes),\"storedBytes\":\(stored),\"seconds\":\(best),\"rawMBps\":\(mbps),\"compression\":\"\(compression)\",\"crc32cHardware\":\(CRC32C.isHardwareAccelerated)}")
 }
 
+func flinkMetadata(_ dir: String, operators: Int, subtasks: Int) throws {
+    let maxP = 4096
+    var ops: [FlinkOperatorState] = []
+    for o in 0..<operators {
+        var sts: [FlinkSubtaskState] = []
+        for i in 0..<subtasks {
+            let range = KeyGroupRange.forSubtask(i, parallelism: subtasks, maxParallelism: maxP)
+            let offsets = (0..<range.count).map { Int64(100 + $0 * 64) }
+            let keyed = FlinkKeyedHandle.keyGroups(tag: 12, range: range, offsets: offsets,
+                                                   delegate: .relativeFile(path: "keyed-\(o)-\(i)", size: Int64(100 + range.count * 64)), stateHandleId: "k-\(o)-\(i)")
+            let opState = FlinkOperatorStateHandle(tag: 4, states: [.init(name: "buffer", mode: .splitDistribute, offsets: [24, 48])],
+                                                   delegate: .relativeFile(path: "op-\(o)-\(i)", size: 96))
+            sts.append(FlinkSubtaskState(index: i, finished: false, managedOperatorState: opState, managedKeyedState: keyed, inputChannels: [], outputChannels: []))
+        }
+        ops.append(FlinkOperatorState(id: OperatorID(derivedFrom: "op-\(o)"), name: "Operator \(o)", uid: "op-\(o)", parallelism: subtasks,
+                                      maxParallelism: maxP, coordinator: nil, fullyFinished: false, subtasks: sts))
+    }
+    let m = FlinkCheckpointMetadata(version: 6, checkpointId: 1, masterStates: [], operators: ops, properties: nil, trailer: [])
+    let sink = try AtomicFileSink(path: dir + "/_metadata")
+    try sink.write(try FlinkMetadataWriter.write(m))
+    try sink.commit()
+}
+
 let args = CommandLine.arguments
-guard args.count >= 4, args[1] == "writer" else { fail("usage: cairn-bench writer SNAPSHOT RAW_OUT [--compression zstd:1]") }
+func option(_ name: String, _ fallback: Int) -> Int {
+    guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
+    return v
+}
+if args.count >= 3, args[1] == "flink-metadata" {
+    do { try flinkMetadata(args[2], operators: option("--operators", 1000), subtasks: option("--subtasks", 256)) } catch { fail("\(error)") }
+    exit(0)
+}
+guard args.count >= 4, args[1] == "writer" else { fail("usage: cairn-bench writer SNAPSHOT RAW_OUT [--compression zstd:1] | flink-metadata DIR [--operators N] [--subtasks N]") }
 var compression = CompressionSetting.default
 if let i = args.firstIndex(of: "--compression"), i + 1 < args.count {
     guard let c = CompressionSetting(parsing: args[i + 1]) else { fail("bad --compression \(args[i + 1])") }

@@ -38,66 +38,79 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
 
     /// Renders the document; `indent` > 0 pretty-prints.
     public func rendered(indent: Int = 2) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         write(into: &out, indent: indent, level: 0)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private func write(into out: inout String, indent: Int, level: Int) {
-        let nl = indent > 0 ? "\n" : ""
-        let pad = String(repeating: " ", count: indent * (level + 1))
-        let closePad = String(repeating: " ", count: indent * level)
+    private static func pad(_ out: inout [UInt8], _ n: Int) {
+        for _ in 0..<n { out.append(0x20) }
+    }
+
+    private func write(into out: inout [UInt8], indent: Int, level: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .uint(let u): out += String(u)
+        case .null: out += Self.nullBytes
+        case .bool(let b): out += b ? Self.trueBytes : Self.falseBytes
+        case .int(let i): out += Array(String(i).utf8)
+        case .uint(let u): out += Array(String(u).utf8)
         case .double(let d):
-            if d.isNaN { out += "\"NaN\"" } else if d.isInfinite { out += d > 0 ? "\"Infinity\"" : "\"-Infinity\"" } else if d == d.rounded(), abs(d) < 1e15 {
-                out += String(Int64(d)) + ".0"
+            if d.isNaN {
+                out += Array("\"NaN\"".utf8)
+            } else if d.isInfinite {
+                out += Array((d > 0 ? "\"Infinity\"" : "\"-Infinity\"").utf8)
+            } else if d == d.rounded(), abs(d) < 1e15 {
+                out += Array((String(Int64(d)) + ".0").utf8)
             } else {
-                out += "\(d)"
+                out += Array("\(d)".utf8)
             }
         case .string(let s): Self.quote(s, into: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "[" + nl
+            if items.isEmpty { out += [0x5B, 0x5D]; return }
+            out.append(0x5B)
             for (i, item) in items.enumerated() {
-                out += pad
+                if indent > 0 { out.append(0x0A); Self.pad(&out, indent * (level + 1)) }
                 item.write(into: &out, indent: indent, level: level + 1)
-                out += (i < items.count - 1 ? "," : "") + nl
+                if i < items.count - 1 { out.append(0x2C) }
             }
-            out += closePad + "]"
+            if indent > 0 { out.append(0x0A); Self.pad(&out, indent * level) }
+            out.append(0x5D)
         case .object(let fields):
-            if fields.isEmpty { out += "{}"; return }
-            out += "{" + nl
+            if fields.isEmpty { out += [0x7B, 0x7D]; return }
+            out.append(0x7B)
             for (i, (k, v)) in fields.enumerated() {
-                out += pad
+                if indent > 0 { out.append(0x0A); Self.pad(&out, indent * (level + 1)) }
                 Self.quote(k, into: &out)
-                out += indent > 0 ? ": " : ":"
+                out.append(0x3A)
+                if indent > 0 { out.append(0x20) }
                 v.write(into: &out, indent: indent, level: level + 1)
-                out += (i < fields.count - 1 ? "," : "") + nl
+                if i < fields.count - 1 { out.append(0x2C) }
             }
-            out += closePad + "}"
+            if indent > 0 { out.append(0x0A); Self.pad(&out, indent * level) }
+            out.append(0x7D)
         }
     }
 
-    private static func quote(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: out.unicodeScalars.append(u)
+    private static let nullBytes = Array("null".utf8)
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+
+    private static func quote(_ s: String, into out: inout [UInt8]) {
+        out.append(0x22)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: out += [0x5C, 0x22]
+            case 0x5C: out += [0x5C, 0x5C]
+            case 0x0A: out += [0x5C, 0x6E]
+            case 0x0D: out += [0x5C, 0x72]
+            case 0x09: out += [0x5C, 0x74]
+            case 0x00..<0x20:
+                let h = Array(String(b, radix: 16).utf8)
+                out += [0x5C, 0x75, 0x30, 0x30] + (h.count == 1 ? [0x30] : []) + h
+            default: out.append(b)  // UTF-8 passes through unchanged
             }
         }
-        out += "\""
+        out.append(0x22)
     }
 
     /// The value under `key` of an object.

@@ -5,8 +5,12 @@ import CairnCore
 /// no longer exists, by its job-relative suffix (`<job-id>/shared/…`, `chk-N/…`, `taskowned/…`, `savepoint-…/…`).
 public struct FlinkPathResolver: Sendable {
     public let directory: String
+    /// Directory listings, so that checking hundreds of thousands of references costs one `readdir` per directory.
+    private let listings = DirectoryListings()
 
     public init(directory: String) { self.directory = directory }
+
+    func exists(_ path: String) -> Bool { listings.contains(path) }
 
     public enum Resolution: Sendable, Equatable {
         /// Found where the metadata says.
@@ -28,12 +32,13 @@ public struct FlinkPathResolver: Sendable {
 
     public func resolve(_ ref: FlinkFileReference) -> Resolution {
         if ref.relative {
-            let p = directory + "/" + ref.path
-            return FilePaths.kind(p) == .file ? .local(p) : .missing(expected: p)
+            // The common case: a bare name in the snapshot's own directory.
+            let found = ref.path.contains("/") ? exists(directory + "/" + ref.path) : listings.contains(name: ref.path, in: directory)
+            return found ? .local(directory + "/" + ref.path) : .missing(expected: directory + "/" + ref.path)
         }
         guard let local = Self.localPath(ofURI: ref.path) else { return .remote(ref.path) }
-        if FilePaths.kind(local) == .file { return .local(local) }
-        for candidate in relocationCandidates(local) where FilePaths.kind(candidate) == .file {
+        if exists(local) { return .local(local) }
+        for candidate in relocationCandidates(local) where exists(candidate) {
             return .relocated(candidate)
         }
         return .missing(expected: local)
@@ -71,3 +76,29 @@ public struct FlinkPathResolver: Sendable {
         return out
     }
 }
+
+/// Caches the regular files of each directory asked about.
+final class DirectoryListings: @unchecked Sendable {
+    private var lock = pthread_mutex_t()
+    private var files: [String: Set<String>] = [:]
+
+    init() { pthread_mutex_init(&lock, nil) }
+    deinit { pthread_mutex_destroy(&lock) }
+
+    func contains(_ path: String) -> Bool {
+        contains(name: FilePaths.lastComponent(path), in: FilePaths.parent(path))
+    }
+
+    func contains(name: String, in dir: String) -> Bool {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        if let known = files[dir] { return known.contains(name) }
+        let names = Set(FilePaths.list(dir).filter { FilePaths.kind(dir + "/" + $0) == .file })
+        files[dir] = names
+        return names.contains(name)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

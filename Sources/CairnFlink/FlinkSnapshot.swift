@@ -163,7 +163,8 @@ public struct FlinkSnapshot: SnapshotView {
         var seen: [String: Int64] = [:]
         var relocated = 0, missing = 0, remote = 0
         for (_, _, _, ref) in fileReferences {
-            let key = ref.relative ? location.directory + "/" + ref.path : ref.path
+            // Relative names cannot start with "/", absolute ones always have a scheme or "/": no clash.
+            let key = ref.path
             if seen[key] != nil { continue }
             seen[key] = ref.segmentStart == nil ? ref.recordedSize : ref.requiredSize
             switch resolver.resolve(ref) {
