@@ -56,23 +56,25 @@ public struct FlinkPathResolver: Sendable {
         return nil
     }
 
-    /// Places a moved file may now be, most specific first.
+    /// Places a moved file may now be, most specific first: each suffix of the old path (longest first) under the
+    /// snapshot's directory and its ancestors up to the checkpoint root above the job directory, where Flink also
+    /// writes (changelog storage of 1.15 writes straight into the checkpoint root, for example). Files there carry
+    /// UUID names, so a suffix match is the file.
     func relocationCandidates(_ path: String) -> [String] {
         let parts = path.split(separator: "/").map(String.init)
-        // The job directory is the parent of a chk-N directory; a savepoint directory stands alone.
-        let dirName = FilePaths.lastComponent(directory)
-        let jobDir = dirName.hasPrefix("chk-") ? FilePaths.parent(directory) : nil
-        var out: [String] = []
-        for (i, part) in parts.enumerated() {
-            let suffix = parts[i...].joined(separator: "/")
-            if let jobDir {
-                if part == "shared" || part == "taskowned" || part.hasPrefix("chk-") { out.append(jobDir + "/" + suffix) }
-                if FilePaths.isJobID(part) { out.append(FilePaths.parent(jobDir) + "/" + suffix) }
-            }
-            if part.hasPrefix("savepoint-") { out.append(FilePaths.parent(directory) + "/" + suffix) }
+        var ancestors: [String] = [directory]
+        var a = directory
+        for _ in 0..<3 {
+            let p = FilePaths.parent(a)
+            if p == a || p == "/" || p == "." { break }
+            ancestors.append(p)
+            a = p
         }
-        // A file directly in the snapshot's directory (savepoints keep everything there).
-        if let last = parts.last { out.append(directory + "/" + last) }
+        var out: [String] = []
+        for i in 1..<max(1, parts.count) {
+            let suffix = parts[i...].joined(separator: "/")
+            for base in ancestors { out.append(base + "/" + suffix) }
+        }
         return out
     }
 }

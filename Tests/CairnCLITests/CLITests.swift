@@ -142,3 +142,48 @@ struct CLITests {
         #expect(r.stdout == expected)
     }
 }
+
+@Suite("cairn on real Flink snapshots")
+struct FlinkCLITests {
+    static func firstCheckpointJobDirectory() -> URL? {
+        let base = CLI.root.appendingPathComponent("Fixtures/flink")
+        guard let e = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { return nil }
+        for case let url as URL in e where url.lastPathComponent.hasPrefix("chk-") {
+            return url.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    @Test("inspect and validate a job's checkpoint directory")
+    func inspectJobDirectory() throws {
+        let job = try #require(Self.firstCheckpointJobDirectory(), "no Flink checkpoint fixture")
+        let r = try CLI.run(["inspect", job.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try #require(r.json as? [String: Any])
+        #expect((doc["format"] as? String)?.hasPrefix("flink _metadata v") == true)
+        let snapshot = try #require(doc["snapshot"] as? [String: Any])
+        #expect(snapshot["engine"] as? String == "flink")
+        let storage = try #require(doc["storage"] as? [String: Any])
+        #expect((storage["relocatedPaths"] as? Int ?? 0) >= 0)
+        #expect((doc["operators"] as? [[String: Any]])?.isEmpty == false)
+        let v = try CLI.run(["validate", job.path])
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        let text = try CLI.run(["inspect", job.path])
+        #expect(text.stdout.contains("Checkpoint"))
+    }
+
+    @Test("a truncated _metadata exits 1 with the file and offset named")
+    func truncated() throws {
+        let job = try #require(Self.firstCheckpointJobDirectory())
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let metadata = try FileManager.default.contentsOfDirectory(at: job, includingPropertiesForKeys: nil)
+            .first { $0.lastPathComponent.hasPrefix("chk-") }!.appendingPathComponent("_metadata")
+        let bytes = try Data(contentsOf: metadata)
+        let cut = dir.appendingPathComponent("_metadata")
+        try bytes.prefix(bytes.count / 3).write(to: cut)
+        let r = try CLI.run(["inspect", cut.path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("_metadata") && r.stderr.contains("offset"))
+    }
+}

@@ -11,16 +11,20 @@
  *   --checkpoints N           wait until the highest completed chk-N is >= N (default 6)
  *   --savepoint canonical|native   (repeatable) savepoints to take after the checkpoints
  *   --after-savepoint-checkpoints M  wait for M more completed checkpoints after the savepoints (default 0)
- *   --keys K                  number of distinct keys of the keyed operator (default 1500)
- *   --window-keys K           number of distinct keys of the window operator (default 200)
+ *   --keys K                  number of distinct keys of the keyed operator (default 600)
+ *   --window-keys K           number of distinct keys of the window operator (default 100)
+ *   --attr-len N              length of the hex strings in the "attributes" MapState (default 48)
  *   --throttle-every N        source throttle: sleep 1 ms every N records per subtask (0 = unthrottled; default 2)
  *   --slow-every N            keyed operator: sleep 1 ms every N records (0 = off; default 0)
  *   --operator-list-size N    entries kept in the "recent-values" operator list state per subtask (default 350)
+ *   --finite-split N          the number source's second split holds only N numbers, so one source subtask
+ *                             (and the throttle chained to it) finishes early (0 = two endless splits; default 500)
  *   --rules N                 number of broadcast rules (bounded rules source, finishes early; default 64)
  *   --conf key=value          (repeatable) Flink configuration entry for the MiniCluster / environment
  *   --timeout-s S             give up after S seconds (default 240)
  */
 
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.functions.ReduceFunction;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -35,6 +39,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.ExecutionConfig;
+import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -60,7 +65,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,12 +81,14 @@ public class CairnFixtureJob {
         int checkpoints = 6;
         int afterSavepointCheckpoints = 0;
         List<String> savepoints = new ArrayList<>();
-        long keys = 1500;
-        long windowKeys = 200;
+        long keys = 600;
+        long windowKeys = 100;
+        int attrLen = 48;
         int throttleEvery = 2;
         int slowEvery = 0;
         int listSize = 350;
         int rules = 64;
+        long finiteSplit = 500;
         long timeoutS = 240;
         Map<String, String> conf = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
@@ -96,9 +102,11 @@ public class CairnFixtureJob {
                 case "--savepoint": savepoints.add(v); i++; break;
                 case "--keys": keys = Long.parseLong(v); i++; break;
                 case "--window-keys": windowKeys = Long.parseLong(v); i++; break;
+                case "--attr-len": attrLen = Integer.parseInt(v); i++; break;
                 case "--throttle-every": throttleEvery = Integer.parseInt(v); i++; break;
                 case "--slow-every": slowEvery = Integer.parseInt(v); i++; break;
                 case "--operator-list-size": listSize = Integer.parseInt(v); i++; break;
+                case "--finite-split": finiteSplit = Long.parseLong(v); i++; break;
                 case "--rules": rules = Integer.parseInt(v); i++; break;
                 case "--timeout-s": timeoutS = Long.parseLong(v); i++; break;
                 case "--conf": {
@@ -116,7 +124,8 @@ public class CairnFixtureJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(3, configuration);
 
         // ---- main FLIP-27 source (NumberSequenceSource) + throttling map with split-distribute list state
-        DataStream<Long> numbers = env.fromSequence(0, Long.MAX_VALUE / 4)
+        DataStream<Long> numbers = env.fromSource(new UnevenNumberSource(finiteSplit),
+                        WatermarkStrategy.<Long>noWatermarks(), "number-source")
                 .uid("number-source").name("number-source").setParallelism(2);
         DataStream<Long> throttled = numbers
                 .map(new ThrottleMap(throttleEvery, listSize))
@@ -133,7 +142,7 @@ public class CairnFixtureJob {
         // ---- keyed state: value (TTL), value, list, map, processing-time timers; maxParallelism 256
         DataStream<Long> keyed = enriched
                 .keyBy(new ModKey(keys), Types.LONG)
-                .process(new KeyedStateFunction(slowEvery), Types.LONG)
+                .process(new KeyedStateFunction(slowEvery, attrLen), Types.LONG)
                 .uid("keyed-state").name("keyed-state").setParallelism(3).setMaxParallelism(256);
 
         // ---- window operator: processing-time tumbling window (60 s) + reduce; maxParallelism 128
@@ -250,6 +259,28 @@ public class CairnFixtureJob {
         }
     }
 
+    /**
+     * NumberSequenceSource (FLIP-27, reader state "SourceReaderState" + enumerator state) with uneven splits:
+     * one practically endless split and, if finiteCount > 0, one split of finiteCount numbers. The reader that
+     * gets the short split finishes early, which puts finished-subtask markers into later checkpoints.
+     */
+    public static class UnevenNumberSource extends NumberSequenceSource {
+        private final long finiteCount;
+
+        public UnevenNumberSource(long finiteCount) {
+            super(0, Long.MAX_VALUE / 4);
+            this.finiteCount = finiteCount;
+        }
+
+        @Override
+        protected List<NumberSequenceSplit> splitNumberRange(long from, long to, int numSplits) {
+            if (finiteCount <= 0 || numSplits < 2) return super.splitNumberRange(from, to, numSplits);
+            List<NumberSequenceSplit> splits = new ArrayList<>(super.splitNumberRange(1_000_000_000L, to, numSplits - 1));
+            splits.add(new NumberSequenceSplit(String.valueOf(numSplits - 1), 0, finiteCount - 1));
+            return splits;
+        }
+    }
+
     public static class ModKey implements KeySelector<Long, Long> {
         private final long mod;
         public ModKey(long mod) { this.mod = mod; }
@@ -270,7 +301,7 @@ public class CairnFixtureJob {
             seen++;
             if (every > 0 && seen % every == 0) Thread.sleep(1);
             if (recent.size() >= listSize) recent.remove(0);
-            recent.add("v-" + v + "-" + hex(v, 40));
+            recent.add(String.format("v-%019d-%s", v, hex(v, 40)));  // 62 chars
             return v;
         }
 
@@ -295,20 +326,21 @@ public class CairnFixtureJob {
 
         @Override public void processBroadcastElement(Long r, Context ctx, Collector<Long> out) throws Exception {
             BroadcastState<Integer, String> rules = ctx.getBroadcastState(RULES);
-            rules.put(r.intValue(), "rule-" + r + "-" + hex(r, 24));
+            rules.put(r.intValue(), "rule-" + r + "-" + hex(r, 8));
         }
     }
 
     /** Keyed state of every basic kind plus processing-time timers. */
     public static class KeyedStateFunction extends KeyedProcessFunction<Long, Long, Long> {
         private final int slowEvery;
+        private final int attrLen;
         private transient ValueState<Long> count;      // with TTL
         private transient ValueState<String> last;
         private transient ListState<Long> recent;
         private transient MapState<Integer, String> attributes;
         private transient long processed;
 
-        public KeyedStateFunction(int slowEvery) { this.slowEvery = slowEvery; }
+        public KeyedStateFunction(int slowEvery, int attrLen) { this.slowEvery = slowEvery; this.attrLen = attrLen; }
 
         private void init() {
             if (count != null) return;
@@ -327,23 +359,25 @@ public class CairnFixtureJob {
             long key = ctx.getCurrentKey();
             Long c = count.value();
             long n = c == null ? 1 : c + 1;
-            count.update(n);                                  // every key (TTL state)
-            if (Math.floorMod(key, 4L) == 0) {
+            count.update(n);                                  // every key, every record (TTL state)
+            // The other states are written only during the first records of each key, so that after a short
+            // warm-up only "count" (and the window contents) change between checkpoints: with RocksDB the other
+            // column families keep their SST files, which incremental checkpoints then reuse.
+            if (Math.floorMod(key, 4L) == 0 && n <= 3) {
                 last.update(Long.toHexString(v));             // a quarter of the keys
-            } else if (Math.floorMod(key, 4L) == 1) {         // another quarter: short lists
-                if (n % 4 == 1) recent.update(Collections.singletonList(v));
-                else recent.add(v);
+            } else if (Math.floorMod(key, 4L) == 1 && n <= 3) {
+                recent.add(v);                                // another quarter: lists of 3 elements
             }
             if (c == null) {
                 // written once per key: this column family rarely changes (RocksDB SSTs get reused)
-                attributes.put(0, hex(key, 32));
+                attributes.put(0, hex(key, attrLen));
                 if (Math.floorMod(key, 2L) == 0) {
                     // half of the keys get a processing-time timer (re-armed when it fires)
                     long ts = ctx.timerService().currentProcessingTime() + 20_000L + Math.floorMod(key, 1000L) * 10;
                     ctx.timerService().registerProcessingTimeTimer(ts);
                 }
             } else if (n == 10 && Math.floorMod(key, 3L) == 0) {
-                attributes.put(1, hex(key + 1_000_000L, 32));  // a later, small delta
+                attributes.put(1, hex(key + 1_000_000L, attrLen));  // a later, small delta
             }
             out.collect(v);
         }

@@ -190,6 +190,11 @@ public class Oracle {
 
     /** Walks a handle recursively and records every file / inline handle it references. */
     static void collect(Object h, Files out, String localPath) {
+        collect(h, out, localPath, null);
+    }
+
+    /** role: "meta" / "shared" / "private" for the parts of incremental (RocksDB) handles, else null. */
+    static void collect(Object h, Files out, String localPath, String role) {
         if (h == null) return;
         String cn = h.getClass().getSimpleName();
 
@@ -201,9 +206,9 @@ public class Oracle {
         } else if (h instanceof IncrementalRemoteKeyedStateHandle || cn.startsWith("Incremental")) {
             Object meta = call(h, "getMetaDataStateHandle");
             if (meta == null) meta = call(h, "getMetaStateHandle");
-            collect(meta, out, null);
-            collectHandleList(call(h, "getSharedState"), out);
-            collectHandleList(call(h, "getPrivateState"), out);
+            collect(meta, out, null, "meta");
+            collectHandleList(call(h, "getSharedState"), out, "shared");
+            collectHandleList(call(h, "getPrivateState"), out, "private");
         } else if (h instanceof ChangelogStateBackendHandle) {
             ChangelogStateBackendHandle c = (ChangelogStateBackendHandle) h;
             for (Object k : c.getMaterializedStateHandles()) collect(k, out, null);
@@ -229,6 +234,7 @@ public class Oracle {
             e.put("size", r.getStateSize());
             e.put("relative", true);
             if (localPath != null) e.put("localPath", localPath);
+            if (role != null) e.put("role", role);
             out.add(e);
         } else if (h instanceof FileStateHandle) {
             FileStateHandle fh = (FileStateHandle) h;
@@ -236,6 +242,7 @@ public class Oracle {
             e.put("path", fh.getFilePath().toString());
             e.put("size", fh.getStateSize());
             if (localPath != null) e.put("localPath", localPath);
+            if (role != null) e.put("role", role);
             out.add(e);
         } else if (h instanceof ByteStreamStateHandle) {
             ByteStreamStateHandle b = (ByteStreamStateHandle) h;
@@ -243,6 +250,7 @@ public class Oracle {
             e.put("inline", b.getHandleName());
             e.put("size", b.getStateSize());
             if (localPath != null) e.put("localPath", localPath);
+            if (role != null) e.put("role", role);
             out.add(e);
         } else if (cn.equals("EmptySegmentFileStateHandle")) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -257,6 +265,7 @@ public class Oracle {
             e.put("segment", true);
             e.put("scope", String.valueOf(call(h, "getScope")));
             if (localPath != null) e.put("localPath", localPath);
+            if (role != null) e.put("role", role);
             out.add(e);
         } else {
             System.err.println("WARNING: unknown handle type " + h.getClass().getName());
@@ -268,15 +277,15 @@ public class Oracle {
     }
 
     /** Shared/private state: Map<StateHandleID, StreamStateHandle> (<= 1.17) or List<HandleAndLocalPath> (1.18+). */
-    static void collectHandleList(Object list, Files out) {
+    static void collectHandleList(Object list, Files out, String role) {
         if (list == null) return;
         if (list instanceof Map) {
             for (Map.Entry<?, ?> e : ((Map<?, ?>) list).entrySet()) {
-                collect(e.getValue(), out, String.valueOf(e.getKey()));
+                collect(e.getValue(), out, String.valueOf(e.getKey()), role);
             }
         } else if (list instanceof Collection) {
             for (Object hl : (Collection<?>) list) {
-                collect(call(hl, "getHandle"), out, String.valueOf(call(hl, "getLocalPath")));
+                collect(call(hl, "getHandle"), out, String.valueOf(call(hl, "getLocalPath")), role);
             }
         }
     }
