@@ -41,6 +41,28 @@ def cli_bench(tool, path):
     return float(speeds[-2]), float(speeds[-1]), (float(ratio[-1]) if ratio else None)
 
 
+def flink_inspect(rows):
+    """`cairn inspect` of a 1,000-operator × 256-subtask _metadata against Flink's own reader (the fixtures'
+    oracle) on the same file. Runs only where a Flink 2.3 distribution and the compiled oracle exist
+    (Fixtures/flink/generate.sh leaves them in /tmp/flink-2.3.0 and /tmp/cairn-build/2.3.0/oracle)."""
+    flink = os.environ.get("CAIRN_FLINK_HOME", "/tmp/flink-2.3.0")
+    oracle = os.environ.get("CAIRN_ORACLE_CLASSES", "/tmp/cairn-build/2.3.0/oracle")
+    if not (os.path.isdir(flink) and os.path.isdir(oracle)):
+        print("skipping the Flink comparison: no Flink 2.3 and compiled oracle (run Fixtures/flink/generate.sh first)")
+        return
+    import glob
+    trailer = sorted(glob.glob(os.path.join(ROOT, "Fixtures/flink/2.3/hashmap/*/chk-*/_metadata")))[0]
+    big = os.path.join(WORK, "flink-1000x256")
+    os.makedirs(big, exist_ok=True)
+    subprocess.run([BENCH, "flink-metadata", big, "--operators", "1000", "--subtasks", "256", "--trailer-from", trailer], check=True)
+    size = os.path.getsize(os.path.join(big, "_metadata"))
+    jvm = timed(["java", "-Xmx4g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+                 "-cp", f"{flink}/lib/*:{oracle}", "Oracle", big])
+    text = timed([CAIRN, "inspect", big])
+    js = timed([CAIRN, "inspect", big, "--json"])
+    rows["flink"] = dict(size=size, jvm=jvm[:2], text=text[:2], json=js[:2])
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     for binary in (CAIRN, BENCH):
@@ -74,6 +96,7 @@ def main():
     rows["zstd -b1"] = cli_bench("zstd", raw)
     rows["lz4 -b1"] = cli_bench("lz4", raw)
 
+    flink_inspect(rows)
     mb = lambda n: n / 1e6
     gib = lambda n: n / 2**30
     g, i, v = rows["generate"], rows["inspect"], rows["validate"]
@@ -92,6 +115,11 @@ def main():
         f"| peak memory writing `{LARGE_PRESET}` | {mb(g['rss']):.0f} MB for a {gib(g['file']):.2f} GiB file | | |",
         f"| `inspect` of `{LARGE_PRESET}` | {i['seconds'] * 1000:.0f} ms, {i['bytesRead']:,} bytes read ({100 * i['bytesRead'] / g['file']:.4f} % of the file), {mb(i['rss']):.0f} MB peak | | |",
         f"| compression ratio on the keyed bytes | zstd:1 {wz['rawBytes'] / wz['storedBytes']:.2f}, LZ4 {wl['rawBytes'] / wl['storedBytes']:.2f} | `zstd -1` {zr}, `lz4 -1` {lr} | |",
+    ]
+    if "flink" in rows:
+        f = rows["flink"]
+        lines.append(f"| `inspect` of a Flink `_metadata` with 1,000 operators × 256 subtasks ({mb(f['size']):.0f} MB) | {f['text'][0]:.1f} s, {mb(f['text'][1]):.0f} MB peak (`--json`: {f['json'][0]:.1f} s) | Flink's `Checkpoints.loadCheckpointMetadata` + printing (the fixtures' oracle): {f['jvm'][0]:.1f} s, {mb(f['jvm'][1]):.0f} MB peak | {f['jvm'][0] / f['text'][0]:.1f}× faster |")
+    lines += [
         "",
         f"CRC32C hardware path: {wz['crc32cHardware']}. Raw JSON of this run: `Benchmarks/work/results.json`.",
     ]

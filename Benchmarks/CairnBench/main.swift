@@ -96,7 +96,13 @@ func writerBenchmark(_ path: String, rawOut: String, compression: CompressionSet
     print("{\"rawBytes\":\(rawBytes),\"storedBytes\":\(stored),\"seconds\":\(best),\"rawMBps\":\(mbps),\"compression\":\"\(compression)\",\"crc32cHardware\":\(CRC32C.isHardwareAccelerated)}")
 }
 
-func flinkMetadata(_ dir: String, operators: Int, subtasks: Int) throws {
+func flinkMetadata(_ dir: String, operators: Int, subtasks: Int, trailerFrom: String?) throws {
+    // Flink needs the v4+ properties trailer to load the file; take a real one.
+    var trailer: [UInt8] = []
+    if let trailerFrom {
+        let f = try FileSource(path: trailerFrom)
+        trailer = try FlinkMetadataParser.parse(try f.read(at: 0, count: Int(f.size))).trailer
+    }
     let maxP = 4096
     var ops: [FlinkOperatorState] = []
     for o in 0..<operators {
@@ -113,7 +119,7 @@ func flinkMetadata(_ dir: String, operators: Int, subtasks: Int) throws {
         ops.append(FlinkOperatorState(id: OperatorID(derivedFrom: "op-\(o)"), name: "Operator \(o)", uid: "op-\(o)", parallelism: subtasks,
                                       maxParallelism: maxP, coordinator: nil, fullyFinished: false, subtasks: sts))
     }
-    let m = FlinkCheckpointMetadata(version: 6, checkpointId: 1, masterStates: [], operators: ops, properties: nil, trailer: [])
+    let m = FlinkCheckpointMetadata(version: 6, checkpointId: 1, masterStates: [], operators: ops, properties: nil, trailer: trailer)
     let sink = try AtomicFileSink(path: dir + "/_metadata")
     try sink.write(try FlinkMetadataWriter.write(m))
     try sink.commit()
@@ -125,7 +131,8 @@ func option(_ name: String, _ fallback: Int) -> Int {
     return v
 }
 if args.count >= 3, args[1] == "flink-metadata" {
-    do { try flinkMetadata(args[2], operators: option("--operators", 1000), subtasks: option("--subtasks", 256)) } catch { fail("\(error)") }
+    let trailer = args.firstIndex(of: "--trailer-from").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
+    do { try flinkMetadata(args[2], operators: option("--operators", 1000), subtasks: option("--subtasks", 256), trailerFrom: trailer) } catch { fail("\(error)") }
     exit(0)
 }
 guard args.count >= 4, args[1] == "writer" else { fail("usage: cairn-bench writer SNAPSHOT RAW_OUT [--compression zstd:1] | flink-metadata DIR [--operators N] [--subtasks N]") }

@@ -13,6 +13,15 @@ struct FlinkValidator {
 
     func problems() -> [ValidationProblem] {
         var out: [ValidationProblem] = []
+        let m = snapshot.metadata
+        if m.version >= 4 && m.properties == nil {
+            out.append(ValidationProblem(
+                code: "checkpointProperties",
+                m.trailer.isEmpty
+                    ? "metadata v\(m.version) ends without its checkpoint properties; Flink fails to load it (EOFException)"
+                    : "the checkpoint properties at the end of the file (\(m.trailer.count) bytes) are not readable; Flink may fail to load it",
+                at: SnapshotLocation(file: snapshot.location.metadataPath, offset: UInt64(snapshot.metadataSize) - UInt64(m.trailer.count))))
+        }
         var checked: [String: Int64?] = [:]
         for (op, subtask, role, ref) in snapshot.fileReferences {
             let resolution = snapshot.resolver.resolve(ref)
