@@ -44,7 +44,7 @@ struct CheckpointTree {
             FlinkOperatorState(id: OperatorID(derivedFrom: "source"), name: "Source: numbers", uid: "source", parallelism: 1, maxParallelism: 128,
                                coordinator: .inline(name: "c", data: [1, 2, 3, 4]), fullyFinished: false,
                                subtasks: [FlinkSubtaskState(index: 0, finished: false, managedOperatorState: source, inputChannels: [], outputChannels: [])]),
-        ], properties: nil, trailer: [])
+        ], properties: nil, trailer: Self.checkpointPropertiesTrailer)
         let dir = jobDir.appendingPathComponent("chk-\(n)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try Data(try FlinkMetadataWriter.write(m)).write(to: dir.appendingPathComponent("_metadata"))
@@ -54,6 +54,14 @@ struct CheckpointTree {
     }
 
     func remove() { try? FileManager.default.removeItem(at: root) }
+
+    /// The shape of the Java-serialized `CheckpointProperties` of a regular checkpoint: the stream header, the class
+    /// descriptor of `CheckpointType` and its name and sharing strategy strings.
+    static let checkpointPropertiesTrailer: [UInt8] = {
+        func utf(_ tag: UInt8, _ s: String) -> [UInt8] { [tag, UInt8(s.utf8.count >> 8), UInt8(s.utf8.count & 0xFF)] + Array(s.utf8) }
+        return [0xAC, 0xED, 0x00, 0x05, 0x73] + utf(0x72, "org.apache.flink.runtime.checkpoint.CheckpointType")
+            + utf(0x74, "Checkpoint") + utf(0x74, "FORWARD_BACKWARD")
+    }()
 }
 
 @Suite("Flink checkpoint directories", .serialized)
@@ -113,7 +121,7 @@ struct FlinkDirectoryTests {
         try tree.checkpoint(2, shared: [])
         let file = tree.jobDir.appendingPathComponent("chk-2/_metadata")
         let bytes = try Data(contentsOf: file)
-        try bytes.prefix(bytes.count - 9).write(to: file)
+        try bytes.prefix(bytes.count - CheckpointTree.checkpointPropertiesTrailer.count - 9).write(to: file)
         do {
             _ = try SnapshotOpener.open(file.path)
             Issue.record("accepted")
@@ -121,5 +129,25 @@ struct FlinkDirectoryTests {
             #expect(e.location.file == file.path)
             #expect(e.code == .truncated)
         }
+    }
+}
+
+@Suite("Flink checkpoint properties")
+struct FlinkPropertiesTests {
+    @Test("a v4+ file without its properties trailer is reported, as Flink cannot load it")
+    func missingTrailer() throws {
+        let tree = try CheckpointTree()
+        defer { tree.remove() }
+        try tree.checkpoint(1, shared: [])
+        let dir = tree.jobDir.appendingPathComponent("chk-1")
+        let good = SnapshotValidator.validate(source: dir.path, view: try SnapshotOpener.open(dir.path), deep: false)
+        #expect(good.isValid, "\(good.problems)")
+        let file = dir.appendingPathComponent("_metadata")
+        let bytes = try Data(contentsOf: file)
+        try bytes.prefix(bytes.count - CheckpointTree.checkpointPropertiesTrailer.count).write(to: file)
+        let report = SnapshotValidator.validate(source: dir.path, view: try SnapshotOpener.open(dir.path), deep: false)
+        #expect(report.problems.contains { $0.code == "checkpointProperties" })
+        let snapshot = try FlinkSnapshot(source: dir.path)
+        #expect(snapshot.metadata.properties == nil)
     }
 }
