@@ -142,6 +142,49 @@ public struct FlinkSnapshot: SnapshotView {
         return out.sorted { Array($0.splitId.utf8).lexicographicallyPrecedes(Array($1.splitId.utf8)) }
     }
 
+    /// Attributes the files of a RocksDB snapshot (incremental, full since 1.16, native savepoints) to state names by
+    /// replaying its MANIFEST: each SST's file number gives its column family, named after the Flink state.
+    func rocksDBStates(_ h: FlinkKeyedHandle.IncrementalHandle, subtask: Int, operator op: FlinkOperatorState,
+                       into byName: inout [String: StateSummary]) throws {
+        func add(_ name: String, _ kind: StateKind, _ size: Int64, files: Int64) {
+            var s = byName[name] ?? StateSummary(
+                descriptor: StateDescriptor(name: name, kind: kind), keySerializer: nil, valueSerializer: nil,
+                size: 0, entryCount: nil, sizeBySubtask: [:], keyGroups: [])
+            s.size += size
+            s.sizeBySubtask[subtask, default: 0] += size
+            byName[name] = s
+            _ = files
+        }
+        let location = SnapshotLocation(file: self.location.metadataPath, operatorID: op.id.hex, operatorName: op.name ?? op.uid, subtask: subtask)
+        guard let manifestHandle = h.privateFiles.first(where: { $0.localPath.hasPrefix("MANIFEST-") })?.handle else {
+            throw SnapshotError(.invalidValue, "the RocksDB snapshot has no MANIFEST among its private files", at: location)
+        }
+        let manifest: RocksDBManifest
+        do {
+            manifest = try RocksDBManifest(try read(manifestHandle, from: 0, to: manifestHandle.stateSize))
+        } catch let e as DecodeError {
+            throw SnapshotError(e.code, "RocksDB MANIFEST: \(e.message)", at: location)
+        }
+        var kinds: [String: StateKind] = [:]
+        if let meta = h.metadata, let names = FlinkKeyedStateScanner.stateNames(header: try read(meta, from: 0, to: meta.stateSize)) {
+            for n in names { kinds[n.name] = n.kind }
+        }
+        var other: Int64 = h.metadata?.stateSize ?? 0
+        for (localPath, handle) in h.shared + h.privateFiles {
+            guard let handle else { continue }
+            if localPath.hasSuffix(".sst"), let number = UInt64(localPath.dropLast(4)) {
+                if let live = manifest.liveFiles[number], let cf = manifest.columnFamilies[live.columnFamily] {
+                    add(cf, kinds[cf] ?? (cf.hasPrefix("_timer_state/") ? .timers : .value), handle.stateSize, files: 1)
+                } else {
+                    add("(SST files not in the MANIFEST)", .value, handle.stateSize, files: 1)
+                }
+            } else {
+                other += handle.stateSize
+            }
+        }
+        add("(RocksDB MANIFEST, OPTIONS, CURRENT, meta)", .value, other, files: 0)
+    }
+
     /// Every file reference with its owner, for validation and storage facts.
     public var fileReferences: [(operator: FlinkOperatorState, subtask: Int?, role: String, reference: FlinkFileReference)] {
         var out: [(FlinkOperatorState, Int?, String, FlinkFileReference)] = []
@@ -207,23 +250,37 @@ public struct FlinkSnapshot: SnapshotView {
         for op in metadata.operators {
             var byName: [String: StateSummary] = [:]
             for st in op.subtasks {
+                if case .incremental(let h)? = st.managedKeyedState {
+                    try rocksDBStates(h, subtask: st.index, operator: op, into: &byName)
+                    continue
+                }
                 guard case .keyGroups(let tag, let range, let offsets, let delegate?, _)? = st.managedKeyedState else { continue }
                 let end = delegate.stateSize
                 let firstOffset = offsets.filter { $0 > 0 }.min() ?? end
                 let header = try read(delegate, from: 0, to: firstOffset)
-                if tag == 7, let names = FlinkKeyedStateScanner.stateNames(header: header) {
+                // Canonical savepoints (tag 7) and RocksDB full checkpoints of 1.15 (tag 12) use the self-delimiting
+                // full-snapshot format; heap checkpoints (also tag 12) do not, so for those the scan fails and
+                // bytes per key group come from the offsets.
+                var canonical: FlinkKeyedStateScanner.Result?
+                let names = FlinkKeyedStateScanner.stateNames(header: header)
+                if let names, !names.isEmpty {
                     var result = FlinkKeyedStateScanner.Result()
                     do {
                         // KeyedBackendSerializationProxy: int version, bool compression, …
                         let compressed = header.count > 4 && header[4] == 1
                         try FlinkKeyedStateScanner.scan(length: end, compressed: compressed, range: range, offsets: offsets, topLimit: topLimit,
                                                         into: &result) { try read(delegate, from: $0, to: $1) }
+                        canonical = result
                     } catch let error as DecodeError {
-                        throw SnapshotError(error.code, "keyed state of a canonical savepoint: \(error.message)",
-                                            at: SnapshotLocation(file: location.metadataPath, offset: UInt64(error.offset), operatorID: op.id.hex,
-                                                                 operatorName: op.name ?? op.uid, subtask: st.index))
+                        if tag == 7 {
+                            throw SnapshotError(error.code, "keyed state of a canonical savepoint: \(error.message)",
+                                                at: SnapshotLocation(file: location.metadataPath, offset: UInt64(error.offset), operatorID: op.id.hex,
+                                                                     operatorName: op.name ?? op.uid, subtask: st.index))
+                        }
                     }
-                    for (id, stats) in result.states {
+                }
+                if let result = canonical, let names {
+                    for (id, stats) in result.states.sorted(by: { $0.key < $1.key }) {
                         let info = id < names.count ? names[id] : FlinkKeyedStateScanner.StateInfo(name: "state #\(id)", kind: .value)
                         var s = byName[info.name] ?? StateSummary(
                             descriptor: StateDescriptor(name: info.name, kind: info.kind), keySerializer: nil, valueSerializer: nil,

@@ -199,3 +199,55 @@ struct FlinkDamageTests {
         }
     }
 }
+
+@Suite("deep scans of real Flink state")
+struct FlinkDeepScanTests {
+    /// State names the fixture job (Fixtures/flink/job) declares on its keyed operator.
+    static let keyedStates: Set<String> = ["count", "attributes", "recent", "last-seen", "_timer_state/processing_user-timers"]
+
+    @Test("every snapshot scans; RocksDB bytes are fully attributed to named states", arguments: FlinkOracleTests.fixtures)
+    func scan(fixture: String) throws {
+        let dir = FlinkOracleTests.root.appendingPathComponent(fixture)
+        let snapshot = try FlinkSnapshot(source: dir.path)
+        let scanned = try snapshot.scanStates()
+        for op in snapshot.metadata.operators {
+            let states = scanned[op.id] ?? []
+            let keyedBytes = op.subtasks.reduce(Int64(0)) { $0 + ($1.managedKeyedState?.stateSize ?? 0) }
+            let rocks = op.subtasks.contains { if case .incremental? = $0.managedKeyedState { true } else { false } }
+            if rocks {
+                #expect(states.reduce(0) { $0 + $1.size } == keyedBytes, "\(fixture) \(op.id.hex): attributed bytes differ from keyed bytes")
+                #expect(!states.contains { $0.descriptor.name.hasPrefix("(SST files") }, "\(fixture): SSTs without a column family")
+            }
+            let names = Set(states.map(\.descriptor.name))
+            if op.uid == "keyed-state" || names.contains("count") {
+                if rocks || fixture.contains("savepoint") {
+                    #expect(Self.keyedStates.isSubset(of: names), "\(fixture): found \(names.sorted())")
+                }
+            }
+        }
+    }
+
+    @Test("a canonical savepoint's entries per state add up and the largest entries come out sorted")
+    func canonical() throws {
+        let savepoints = FlinkOracleTests.fixtures.filter { $0.contains("savepoint-") }
+        var checked = 0
+        for fixture in savepoints {
+            let snapshot = try FlinkSnapshot(source: FlinkOracleTests.root.appendingPathComponent(fixture).path)
+            // Canonical savepoints hold KeyGroupsSavepointStateHandles (tag 7); native ones RocksDB handles.
+            let isCanonical = snapshot.metadata.operators.contains { $0.subtasks.contains {
+                if case .keyGroups(7, _, _, _, _)? = $0.managedKeyedState { true } else { false } } }
+            guard isCanonical else { continue }
+            let states = try snapshot.scanStates().values.flatMap { $0 }.filter { $0.statistics != nil }
+            #expect(!states.isEmpty, "\(fixture)")
+            for s in states {
+                #expect(s.keyGroups.reduce(0) { $0 + $1.entries } == s.entryCount, "\(fixture) \(s.descriptor.name)")
+                #expect(s.keyGroups.reduce(0) { $0 + $1.size } == s.size)
+            }
+            let top = try snapshot.largestKeys(limit: 5)
+            #expect(top.count == 5)
+            #expect(zip(top, top.dropFirst()).allSatisfy { $0.size >= $1.size })
+            checked += 1
+        }
+        #expect(checked >= 5, "canonical savepoints checked: \(checked)")
+    }
+}
