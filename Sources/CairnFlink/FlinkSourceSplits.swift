@@ -4,8 +4,8 @@ import CairnFormat
 /// Decodes FLIP-27 source reader splits from `SourceReaderState` elements (research notes §7): each element is
 /// `int length` (byte-array serializer), `int splitSerializerVersion`, `int length`, split bytes. Kafka, Kinesis
 /// and number-sequence splits are recognized by their exact layout; others are kept opaque with their version.
-enum FlinkSourceSplits {
-    static func decode(element: [UInt8], index: Int) -> SourceSplit? {
+public enum FlinkSourceSplits {
+    public static func decode(element: [UInt8], index: Int) -> SourceSplit? {
         var r = JavaDataInput(element)
         guard let outer = try? r.readI32("byte array length"), Int(outer) == r.remaining,
               let version = try? r.readI32("split serializer version"),

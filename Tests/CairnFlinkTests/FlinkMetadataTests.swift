@@ -185,3 +185,53 @@ struct FlinkMetadataTests {
         #expect(ModifiedUTF8.encode("𝄞").count == 6)
     }
 }
+
+@Suite("source split decoding")
+struct FlinkSourceSplitTests {
+    /// A `SourceReaderState` element: byte-array length, split serializer version, split length, split bytes.
+    static func element(version: Int32, _ body: (inout JavaDataOutput) -> Void) -> [UInt8] {
+        var split = JavaDataOutput()
+        body(&split)
+        var e = JavaDataOutput()
+        e.writeI32(Int32(8 + split.bytes.count))
+        e.writeI32(version)
+        e.writeI32(Int32(split.bytes.count))
+        e.writeBytes(split.bytes)
+        return e.bytes
+    }
+
+    @Test("Kafka: topic, partition and the next offset to read")
+    func kafka() {
+        let e = Self.element(version: 0) { w in
+            w.writeUTF("orders"); w.writeI32(7); w.writeI64(123_456); w.writeI64(Int64.min)
+        }
+        #expect(FlinkSourceSplits.decode(element: e, index: 0) == SourceSplit(splitId: "orders-7", position: .kafka(topic: "orders", partition: 7, nextOffset: 123_456)))
+        // Kafka's special offsets (EARLIEST -2) come through as they are.
+        let earliest = Self.element(version: 0) { w in w.writeUTF("t"); w.writeI32(0); w.writeI64(-2); w.writeI64(Int64.min) }
+        #expect(FlinkSourceSplits.decode(element: earliest, index: 0)?.position == .kafka(topic: "t", partition: 0, nextOffset: -2))
+    }
+
+    @Test("Kinesis: stream, shard and sequence-number marker")
+    func kinesis() {
+        let arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks"
+        let e = Self.element(version: 2) { w in
+            w.writeUTF(arn); w.writeUTF("shardId-000000000003"); w.writeUTF("AFTER_SEQUENCE_NUMBER")
+            w.writeU8(1); w.writeU8(0); w.writeU8(1); w.writeUTF("4959033827149025660855969")
+        }
+        #expect(FlinkSourceSplits.decode(element: e, index: 0) == SourceSplit(
+            splitId: "shardId-000000000003", position: .kinesis(stream: arn, shardId: "shardId-000000000003", sequenceNumber: "4959033827149025660855969")))
+    }
+
+    @Test("number sequence, and unknown splits kept opaque with their version")
+    func others() {
+        let seq = Self.element(version: 1) { w in w.writeUTF("3"); w.writeI64(10); w.writeI64(99) }
+        #expect(FlinkSourceSplits.decode(element: seq, index: 0) == SourceSplit(splitId: "3", position: .numberSequence(next: 10, last: 99)))
+        let odd = Self.element(version: 5) { w in w.writeI64(1) }
+        guard case .generic(_, let version, let bytes)? = FlinkSourceSplits.decode(element: odd, index: 4)?.position else {
+            Issue.record("not generic")
+            return
+        }
+        #expect(version == 5 && bytes.count == 8)
+        #expect(FlinkSourceSplits.decode(element: [0, 0, 0, 99, 1], index: 0) == nil, "a malformed element is not a split")
+    }
+}
