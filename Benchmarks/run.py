@@ -63,6 +63,19 @@ def flink_inspect(rows):
     rows["flink"] = dict(size=size, jvm=jvm[:2], text=text[:2], json=js[:2])
 
 
+def flink_deep(rows):
+    """`inspect --deep` of a synthesized 400 MB canonical savepoint: the key-group scan's throughput."""
+    import glob
+    trailer = sorted(glob.glob(os.path.join(ROOT, "Fixtures/flink/2.3/hashmap/*/chk-*/_metadata")))[0]
+    d = os.path.join(WORK, "flink-canonical-400mb")
+    os.makedirs(d, exist_ok=True)
+    if not os.path.exists(os.path.join(d, "_metadata")):
+        subprocess.run([BENCH, "flink-canonical", d, "--mb", "400", "--trailer-from", trailer], check=True)
+    size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+    secs, rss, _ = timed([CAIRN, "inspect", d, "--by", "state", "--deep"])
+    rows["flinkDeep"] = dict(size=size, seconds=secs, rss=rss)
+
+
 def main():
     os.makedirs(WORK, exist_ok=True)
     for binary in (CAIRN, BENCH):
@@ -97,6 +110,7 @@ def main():
     rows["lz4 -b1"] = cli_bench("lz4", raw)
 
     flink_inspect(rows)
+    flink_deep(rows)
     mb = lambda n: n / 1e6
     gib = lambda n: n / 2**30
     g, i, v = rows["generate"], rows["inspect"], rows["validate"]
@@ -119,6 +133,8 @@ def main():
     if "flink" in rows:
         f = rows["flink"]
         lines.append(f"| `inspect` of a Flink `_metadata` with 1,000 operators × 256 subtasks ({mb(f['size']):.0f} MB) | {f['text'][0]:.1f} s, {mb(f['text'][1]):.0f} MB peak (`--json`: {f['json'][0]:.1f} s) | Flink's `Checkpoints.loadCheckpointMetadata` + printing (the fixtures' oracle): {f['jvm'][0]:.1f} s, {mb(f['jvm'][1]):.0f} MB peak | {f['jvm'][0] / f['text'][0]:.1f}× faster |")
+    fd = rows["flinkDeep"]
+    lines.append(f"| `inspect --deep` of a canonical Flink savepoint ({mb(fd['size']):.0f} MB, key-group scan per state) | {mb(fd['size']) / fd['seconds']:.0f} MB/s, {mb(fd['rss']):.0f} MB peak | | |")
     lines += [
         "",
         f"CRC32C hardware path: {wz['crc32cHardware']}. Raw JSON of this run: `Benchmarks/work/results.json`.",

@@ -125,10 +125,79 @@ func flinkMetadata(_ dir: String, operators: Int, subtasks: Int, trailerFrom: St
     try sink.commit()
 }
 
+/// A canonical savepoint (Flink's full-snapshot format) of one operator with `subtasks` subtasks and about `megabytes`
+/// of keyed state in two value states, written as Flink lays it out: the serialization proxy, then per key group
+/// `short stateId` and `int klen, key, int vlen, value` pairs, the last pair of a state or key group flagged.
+func flinkCanonical(_ dir: String, megabytes: Int, subtasks: Int, trailerFrom: String?) throws {
+    let maxP = 128
+    var trailer: [UInt8] = []
+    if let trailerFrom {
+        let f = try FileSource(path: trailerFrom)
+        trailer = try FlinkMetadataParser.parse(try f.read(at: 0, count: Int(f.size))).trailer
+    }
+    var header = JavaDataOutput()
+    header.writeI32(6); header.writeU8(0)                       // proxy version, no compression
+    header.writeI32(2); header.writeUTF("org.example.KeySerializerSnapshot"); header.writeI32(3)  // key serializer
+    header.writeBytes([0, 2])                                    // two states
+    for name in ["count", "profile"] {
+        header.writeUTF(name); header.writeI32(0); header.writeI32(1)
+        header.writeUTF("KEYED_STATE_TYPE"); header.writeUTF("VALUE"); header.writeI32(0)
+    }
+    let perSubtask = megabytes * 1_000_000 / subtasks
+    var subs: [FlinkSubtaskState] = []
+    var x: UInt64 = 42
+    for s in 0..<subtasks {
+        let range = KeyGroupRange.forSubtask(s, parallelism: subtasks, maxParallelism: maxP)
+        var file = JavaDataOutput()
+        file.writeBytes(header.bytes)
+        var offsets: [Int64] = []
+        let perGroup = perSubtask / range.count
+        for kg in range.start..<range.end {
+            offsets.append(Int64(file.bytes.count))
+            file.writeBytes([0, 0])  // the key group's first state id; later ones follow a flagged last pair
+            for state in 0..<2 {
+                var entries: [([UInt8], [UInt8])] = []
+                var size = 0
+                repeat {
+                    x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                    let key = [UInt8(kg)] + (0..<8).map { UInt8(truncatingIfNeeded: x >> UInt64(8 * $0)) } + [0]
+                    let value = (0..<Int(16 + x % 48)).map { UInt8(truncatingIfNeeded: x >> UInt64($0 % 8)) }
+                    entries.append((key, value))
+                    size += 8 + key.count + value.count
+                } while size < perGroup / 2
+                for (i, e) in entries.enumerated() {
+                    var key = e.0
+                    if i == entries.count - 1 { key[0] |= 0x80 }  // last pair of this state in this key group
+                    file.writeI32(Int32(key.count)); file.writeBytes(key); file.writeI32(Int32(e.1.count)); file.writeBytes(e.1)
+                }
+                file.writeBytes(state == 0 ? [0, 1] : [0xFF, 0xFF])
+            }
+        }
+        let name = "keyed-\(s)"
+        let sink = try AtomicFileSink(path: dir + "/" + name)
+        try sink.write(file.bytes)
+        try sink.commit()
+        subs.append(FlinkSubtaskState(index: s, finished: false, managedKeyedState: .keyGroups(
+            tag: 7, range: range, offsets: offsets, delegate: .relativeFile(path: name, size: Int64(file.bytes.count)), stateHandleId: nil),
+            inputChannels: [], outputChannels: []))
+    }
+    let op = FlinkOperatorState(id: OperatorID(derivedFrom: "keyed"), name: "keyed", uid: "keyed", parallelism: subtasks, maxParallelism: maxP,
+                                coordinator: nil, fullyFinished: false, subtasks: subs)
+    let m = FlinkCheckpointMetadata(version: 6, checkpointId: 1, masterStates: [], operators: [op], properties: nil, trailer: trailer)
+    let sink = try AtomicFileSink(path: dir + "/_metadata")
+    try sink.write(try FlinkMetadataWriter.write(m))
+    try sink.commit()
+}
+
 let args = CommandLine.arguments
 func option(_ name: String, _ fallback: Int) -> Int {
     guard let i = args.firstIndex(of: name), i + 1 < args.count, let v = Int(args[i + 1]) else { return fallback }
     return v
+}
+if args.count >= 3, args[1] == "flink-canonical" {
+    let trailer = args.firstIndex(of: "--trailer-from").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
+    do { try flinkCanonical(args[2], megabytes: option("--mb", 500), subtasks: option("--subtasks", 4), trailerFrom: trailer) } catch { fail("\(error)") }
+    exit(0)
 }
 if args.count >= 3, args[1] == "flink-metadata" {
     let trailer = args.firstIndex(of: "--trailer-from").flatMap { $0 + 1 < args.count ? args[$0 + 1] : nil }
