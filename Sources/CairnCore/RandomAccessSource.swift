@@ -43,24 +43,10 @@ public struct IOError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A thread-safe counter for `bytesRead`.
-final class ByteCounter: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private var value: UInt64 = 0
-
-    init() { pthread_mutex_init(&lock, nil) }
-    deinit { pthread_mutex_destroy(&lock) }
-
-    func add(_ n: UInt64) {
-        pthread_mutex_lock(&lock)
-        value &+= n
-        pthread_mutex_unlock(&lock)
-    }
-
-    var current: UInt64 {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return value
-    }
+final class ByteCounter: Sendable {
+    private let total = Locked<UInt64>(0)
+    func add(_ n: UInt64) { total.withLock { $0 &+= n } }
+    var current: UInt64 { total.withLock { $0 } }
 }
 
 /// A local file read with `pread`, safe to share between tasks.

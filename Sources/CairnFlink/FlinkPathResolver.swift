@@ -80,24 +80,20 @@ public struct FlinkPathResolver: Sendable {
 }
 
 /// Caches the regular files of each directory asked about.
-final class DirectoryListings: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private var files: [String: Set<String>] = [:]
-
-    init() { pthread_mutex_init(&lock, nil) }
-    deinit { pthread_mutex_destroy(&lock) }
+final class DirectoryListings: Sendable {
+    private let files = Locked<[String: Set<String>]>([:])
 
     func contains(_ path: String) -> Bool {
         contains(name: FilePaths.lastComponent(path), in: FilePaths.parent(path))
     }
 
     func contains(name: String, in dir: String) -> Bool {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        if let known = files[dir] { return known.contains(name) }
-        let names = Set(FilePaths.list(dir).filter { FilePaths.kind(dir + "/" + $0) == .file })
-        files[dir] = names
-        return names.contains(name)
+        files.withLock { files in
+            if let known = files[dir] { return known.contains(name) }
+            let names = Set(FilePaths.list(dir).filter { FilePaths.kind(dir + "/" + $0) == .file })
+            files[dir] = names
+            return names.contains(name)
+        }
     }
 }
 

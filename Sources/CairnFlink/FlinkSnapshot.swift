@@ -330,28 +330,11 @@ public struct FlinkSnapshot: SnapshotView {
 }
 
 /// Counts bytes read across copies of a value type.
-final class ReadCounter: @unchecked Sendable {
-    private var lock = pthread_mutex_t()
-    private var total: UInt64
-
-    init(initial: UInt64) {
-        total = initial
-        pthread_mutex_init(&lock, nil)
-    }
-
-    deinit { pthread_mutex_destroy(&lock) }
-
-    func add(_ n: UInt64) {
-        pthread_mutex_lock(&lock)
-        total += n
-        pthread_mutex_unlock(&lock)
-    }
-
-    var value: UInt64 {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return total
-    }
+final class ReadCounter: Sendable {
+    private let total: Locked<UInt64>
+    init(initial: UInt64) { total = Locked(initial) }
+    func add(_ n: UInt64) { total.withLock { $0 += n } }
+    var value: UInt64 { total.withLock { $0 } }
 }
 
 #if canImport(Glibc)

@@ -249,28 +249,11 @@ struct KeyedSegmentCheck {
 }
 
 /// Results of parallel tasks, each written once by one worker.
-final class ProblemSlots: @unchecked Sendable {
-    private var slots: [[ValidationProblem]]
-    private var lock = pthread_mutex_t()
-
-    init(count: Int) {
-        slots = Array(repeating: [], count: count)
-        pthread_mutex_init(&lock, nil)
-    }
-
-    deinit { pthread_mutex_destroy(&lock) }
-
-    func set(_ i: Int, _ problems: [ValidationProblem]) {
-        pthread_mutex_lock(&lock)
-        slots[i] = problems
-        pthread_mutex_unlock(&lock)
-    }
-
-    func all() -> [[ValidationProblem]] {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        return slots
-    }
+final class ProblemSlots: Sendable {
+    private let slots: Locked<[[ValidationProblem]]>
+    init(count: Int) { slots = Locked(Array(repeating: [], count: count)) }
+    func set(_ i: Int, _ problems: [ValidationProblem]) { slots.withLock { $0[i] = problems } }
+    func all() -> [[ValidationProblem]] { slots.withLock { $0 } }
 }
 
 #if canImport(Glibc)

@@ -411,28 +411,13 @@ public final class SnapshotWriter {
 }
 
 /// Slots that parallel workers fill at distinct indexes.
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [(BlockCodec, [UInt8])?]
-    private var lock = pthread_mutex_t()
-
-    init(count: Int) {
-        slots = Array(repeating: nil, count: count)
-        pthread_mutex_init(&lock, nil)
-    }
-
-    deinit { pthread_mutex_destroy(&lock) }
+private final class ResultSlots: Sendable {
+    private let slots: Locked<[(BlockCodec, [UInt8])?]>
+    init(count: Int) { slots = Locked(Array(repeating: nil, count: count)) }
 
     subscript(i: Int) -> (BlockCodec, [UInt8])? {
-        get {
-            pthread_mutex_lock(&lock)
-            defer { pthread_mutex_unlock(&lock) }
-            return slots[i]
-        }
-        set {
-            pthread_mutex_lock(&lock)
-            slots[i] = newValue
-            pthread_mutex_unlock(&lock)
-        }
+        get { slots.withLock { $0[i] } }
+        set { slots.withLock { $0[i] = newValue } }
     }
 }
 
