@@ -60,11 +60,13 @@ public struct FlinkSnapshot: SnapshotView {
             var subtasks: [SubtaskSummary] = []
             for st in op.subtasks {
                 let splits = (try? sourceSplits(st)) ?? []
-                subtasks.append(SubtaskSummary(
+                var sub = SubtaskSummary(
                     index: st.index, keyedSize: st.keyedStateSize, operatorSize: st.operatorStateSize,
                     inputChannelSize: st.inputChannelSize, outputSubpartitionSize: st.outputChannelSize,
                     checkpointedSize: st.checkpointedSize, keyGroups: st.managedKeyedState?.keyGroupRange ?? st.rawKeyedState?.keyGroupRange,
-                    splits: splits))
+                    splits: splits)
+                sub.finished = st.finished
+                subtasks.append(sub)
                 for handle in [st.managedOperatorState, st.rawOperatorState].compactMap({ $0 }) {
                     for (name, mode, size, count) in Self.operatorStateSizes(handle) {
                         let kind: StateKind = mode == .union ? .operatorUnion : mode == .broadcast ? .broadcast : .operatorList
@@ -78,9 +80,11 @@ public struct FlinkSnapshot: SnapshotView {
                     }
                 }
             }
-            ops.append(OperatorSummary(
+            var summary = OperatorSummary(
                 info: info, coordinatorSize: op.coordinator?.stateSize ?? 0, subtasks: subtasks,
-                states: states.keys.sorted().map { states[$0]! }))
+                states: states.keys.sorted().map { states[$0]! })
+            summary.fullyFinished = op.fullyFinished
+            ops.append(summary)
         }
         var summary = SnapshotSummary(metadata: meta, format: "flink _metadata v\(metadata.version)", operators: ops)
         summary.storage = storageSummary()

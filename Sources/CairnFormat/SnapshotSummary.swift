@@ -62,6 +62,8 @@ public struct OperatorSummary: Sendable {
     public var coordinatorSize: Int64
     public var subtasks: [SubtaskSummary]
     public var states: [StateSummary]
+    /// Every subtask had finished (bounded input) when the snapshot was taken; nothing of it is stored.
+    public var fullyFinished = false
 
     public init(info: OperatorInfo, coordinatorSize: Int64, subtasks: [SubtaskSummary], states: [StateSummary]) {
         self.info = info
@@ -97,6 +99,8 @@ public struct SubtaskSummary: Sendable {
     public var checkpointedSize: Int64
     public var keyGroups: KeyGroupRange?
     public var splits: [SourceSplit]
+    /// The subtask had finished when the snapshot was taken; it holds no state.
+    public var finished = false
 
     public init(
         index: Int, keyedSize: Int64, operatorSize: Int64, inputChannelSize: Int64, outputSubpartitionSize: Int64,

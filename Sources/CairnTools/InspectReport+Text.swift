@@ -74,7 +74,8 @@ extension InspectReport {
         var t = TextTable(columns: [.left("OPERATOR"), .left("UID"), .right("PAR"), .right("STATE"), .right("KEYED"),
                                     .right("OP STATE"), .right("IN-FLIGHT"), .right("SKEW")])
         for op in summary.operators.sorted(by: { $0.stateSize > $1.stateSize }) {
-            t.add([op.info.name.isEmpty ? op.info.id.hex : op.info.name, op.info.uid, "\(op.info.parallelism)/\(op.info.maxParallelism)",
+            let label = (op.info.name.isEmpty ? op.info.id.hex : op.info.name) + (op.fullyFinished ? " (finished)" : "")
+            t.add([label, op.info.uid, "\(op.info.parallelism)/\(op.info.maxParallelism)",
                    ByteCount.format(op.stateSize), ByteCount.format(op.keyedSize), ByteCount.format(op.operatorStateSize),
                    ByteCount.format(op.inFlightSize), skewText(op.skew, style)])
         }
@@ -88,7 +89,7 @@ extension InspectReport {
             let mean = Double(op.subtasks.reduce(Int64(0)) { $0 + $1.stateSize }) / Double(max(1, op.info.parallelism))
             for st in op.subtasks {
                 let ratio = mean > 0 ? Double(st.stateSize) / mean : nil
-                t.add([op.info.displayName, "\(st.index)", st.keyGroups?.description ?? "-", ByteCount.format(st.stateSize),
+                t.add([op.info.displayName, st.finished ? "\(st.index) (finished)" : "\(st.index)", st.keyGroups?.description ?? "-", ByteCount.format(st.stateSize),
                        ByteCount.format(st.keyedSize), ByteCount.format(st.operatorSize), ByteCount.format(st.inFlightSize),
                        skewText(ratio, style)])
             }

@@ -74,6 +74,7 @@ public struct InspectReport: Sendable {
                 ("keyedSize", .number(op.keyedSize)), ("operatorSize", .number(op.operatorStateSize)),
                 ("inFlightSize", .number(op.inFlightSize)), ("coordinatorSize", .number(op.coordinatorSize)),
                 ("skew", op.skew.map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
+                ("finished", .bool(op.fullyFinished)),
                 ("subtasks", .array(op.subtasks.map { st in
                     .object([
                         ("index", .number(st.index)), ("stateSize", .number(st.stateSize)),
@@ -82,6 +83,7 @@ public struct InspectReport: Sendable {
                         ("inputChannelSize", .number(st.inputChannelSize)),
                         ("outputSubpartitionSize", .number(st.outputSubpartitionSize)),
                         ("keyGroups", st.keyGroups.map { r in .object([("start", .number(r.start)), ("end", .number(r.last))]) } ?? .null),
+                        ("finished", .bool(st.finished)),
                     ])
                 })),
             ])

@@ -42,6 +42,7 @@ struct FlinkOracleTests {
         }
         let ops = try #require(oracle["operators"] as? [[String: Any]])
         #expect(ops.count == m.operators.count, "\(dir.path): operator count")
+        let summary = try snapshot.summary()
         var subtasksCompared = 0
         for o in ops {
             let idHex = try #require(o["id"] as? String)
@@ -58,6 +59,10 @@ struct FlinkOracleTests {
             #expect(op.checkpointedSize == int(o["checkpointedSize"]), "\(at): checkpointedSize")
             #expect((op.coordinator?.stateSize ?? 0) == int(o["coordinatorStateSize"]), "\(at): coordinator")
             #expect(op.fullyFinished == (o["fullyFinished"] as? Bool), "\(at): fully finished")
+            let summarized = try #require(summary.operators.first { $0.info.id.hex == idHex })
+            #expect(summarized.fullyFinished == (o["fullyFinished"] as? Bool), "\(at): fully finished in the summary")
+            #expect(summarized.stateSize == int(o["stateSize"]), "\(at): stateSize in the summary")
+            #expect(summarized.checkpointedSize == int(o["checkpointedSize"]), "\(at): checkpointedSize in the summary")
             for s in (o["subtasks"] as? [[String: Any]]) ?? [] {
                 let index = Int(int(s["index"]) ?? -1)
                 guard let st = op.subtasks.first(where: { $0.index == index }) else {
@@ -66,6 +71,7 @@ struct FlinkOracleTests {
                 }
                 let sat = "\(at) subtask \(index)"
                 #expect(st.finished == (s["finished"] as? Bool), "\(sat): finished")
+                #expect(summarized.subtasks.first { $0.index == index }?.finished == (s["finished"] as? Bool), "\(sat): finished in the summary")
                 #expect(st.stateSize == int(s["stateSize"]), "\(sat): stateSize")
                 #expect(st.checkpointedSize == int(s["checkpointedSize"]), "\(sat): checkpointedSize")
                 #expect((st.managedOperatorState?.stateSize ?? 0) == int(s["managedOperatorState"]), "\(sat): managed operator state")
