@@ -328,8 +328,22 @@ public struct FlinkSnapshot: SnapshotView {
         return (out, Array(largest.prefix(topLimit)))
     }
 
+    public func formatChecks(deep: Bool) -> [String] {
+        ["metadataStructure", "checkpointProperties", "filesExist", "fileSizes", "keyGroupOffsets", "operatorStateOffsets", "channelOffsets"]
+            + (deep ? ["keyedStateScan", "rocksDBManifest"] : [])
+    }
+
     public func formatProblems(deep: Bool) -> [ValidationProblem] {
-        FlinkValidator(snapshot: self).problems()
+        var problems = FlinkValidator(snapshot: self).problems()
+        if deep {
+            // The scans decode every key group of canonical snapshots and every RocksDB MANIFEST.
+            do { _ = try scan(topLimit: 0) } catch let e as SnapshotError {
+                problems.append(ValidationProblem(e))
+            } catch {
+                problems.append(ValidationProblem(code: "unreadable", "\(error)", at: SnapshotLocation(file: location.metadataPath)))
+            }
+        }
+        return problems
     }
 }
 

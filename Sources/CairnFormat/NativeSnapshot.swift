@@ -62,6 +62,11 @@ public struct NativeSnapshot: SnapshotView {
         return SnapshotSummary(metadata: idx.metadata, format: "cairn \(reader.version.major).\(reader.version.minor)", operators: ops)
     }
 
+    public func formatChecks(deep: Bool) -> [String] {
+        ["magic", "version", "footer", "indexChecksum", "indexStructure", "subtaskCount"]
+            + (deep ? ["blockChecksums", "fullDecode", "keyGroupOfEveryKey", "entryOrder", "typedValues"] : [])
+    }
+
     public func formatProblems(deep: Bool) -> [ValidationProblem] {
         var problems: [ValidationProblem] = []
         for (oi, op) in reader.index.operators.enumerated() {

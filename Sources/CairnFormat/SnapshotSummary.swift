@@ -211,4 +211,6 @@ public protocol SnapshotView: Sendable {
     var bytesRead: UInt64 { get }
     /// Checks only this format can make; with `deep`, reading all data.
     func formatProblems(deep: Bool) -> [ValidationProblem]
+    /// The names of the checks `formatProblems` makes, for reports.
+    func formatChecks(deep: Bool) -> [String]
 }

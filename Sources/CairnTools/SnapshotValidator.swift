@@ -57,8 +57,7 @@ public enum SnapshotValidator {
 
     /// Validates an opened snapshot.
     public static func validate(source: String, view: any SnapshotView, deep: Bool) -> ValidationReport {
-        var checks = ["magic", "version", "footer", "indexChecksum", "indexStructure", "subtaskCount"] + neutralChecks
-        if deep { checks += ["blockChecksums", "fullDecode", "keyGroupOfEveryKey", "entryOrder", "typedValues"] }
+        let checks = view.formatChecks(deep: deep) + neutralChecks
         var problems: [ValidationProblem] = []
         do {
             problems += neutralProblems(try view.summary(), file: source)

@@ -15,8 +15,9 @@ struct Cairn: AsyncParsableCommand {
         commandName: "cairn",
         abstract: "Inspect, validate, diff, store and rewrite stream-processing checkpoints and savepoints.",
         discussion: """
-            SOURCE is a .cairn snapshot file, or an Apache Flink checkpoint or savepoint: its _metadata file, the directory
-            holding it, or a job's checkpoint directory (then the latest complete chk-N).
+            SOURCE is a .cairn snapshot file, or an Apache Flink checkpoint or savepoint: its _metadata file, the \
+            directory holding it, or a job's checkpoint directory (then the latest complete chk-N).
+
             Exit status: 0 fine, 1 the snapshot has problems, 2 usage or I/O error.
             """,
         version: "0.1.0",

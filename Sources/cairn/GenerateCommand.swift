@@ -12,10 +12,7 @@ struct GenerateCommand: AsyncParsableCommand {
         commandName: "generate",
         abstract: "Write realistic synthetic checkpoints of a preset streaming job.",
         discussion: """
-            The job reads Kafka-like partitions, aggregates per user with Zipf-skewed keys and TTL, counts in
-            one-minute windows with timers, and enriches with union and broadcast state; checkpoints are unaligned
-            and carry in-flight buffers. Consecutive checkpoints change about --change-rate of the keys. The same
-            seed gives the same bytes.
+            The job reads Kafka-like partitions, aggregates per user with Zipf-skewed keys and TTL, counts in one-minute windows with timers, and enriches with union and broadcast state; checkpoints are unaligned and carry in-flight buffers. Consecutive checkpoints change about --change-rate of the keys. The same seed gives the same bytes.
 
             Presets: tiny, small, demo (a few MB), medium (about 1 GB), large (over 2 GB, streamed).
 

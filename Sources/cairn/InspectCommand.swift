@@ -10,8 +10,7 @@ struct InspectCommand: AsyncParsableCommand {
         commandName: "inspect",
         abstract: "Show where a snapshot's bytes are: per operator, subtask, state and key group.",
         discussion: """
-            Sizes come from the snapshot's index, so even a large snapshot is answered by reading kilobytes.
-            --top scans the keyed data to find the largest keys.
+            Sizes come from the snapshot's index, so even a large snapshot is answered by reading kilobytes. --top scans the keyed data to find the largest keys.
 
             Examples:
               cairn inspect demo/chk-3.cairn

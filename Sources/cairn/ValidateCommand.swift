@@ -8,10 +8,7 @@ struct ValidateCommand: AsyncParsableCommand {
         commandName: "validate",
         abstract: "Check a snapshot's structure and, with --deep, every block and entry.",
         discussion: """
-            Exit status 0 when valid, 1 when problems were found (each is named by operator, subtask, state,
-            block and byte offset), 2 on usage or I/O errors. For Flink snapshots it checks that every referenced file
-            exists with at least its recorded size, key-group ranges match Flink's assignment, and offsets lie inside
-            their files.
+            Exit status 0 when valid, 1 when problems were found (each is named by operator, subtask, state, block and byte offset), 2 on usage or I/O errors. For Flink snapshots it checks that every referenced file exists with at least its recorded size, key-group ranges match Flink's assignment, and offsets lie inside their files; with --deep it also decodes every key group of canonical savepoints and replays RocksDB MANIFESTs.
 
             Examples:
               cairn validate demo/chk-3.cairn
