@@ -110,8 +110,9 @@ public struct FlinkSnapshot: SnapshotView {
         }
     }
 
-    /// Reads `[offset, end)` of a stream handle: inline bytes, or a local (possibly relocated) file.
-    func read(_ handle: FlinkStreamHandle, from offset: Int64, to end: Int64) throws -> [UInt8] {
+    /// Reads `[offset, end)` of a stream handle: inline bytes, or a local (possibly relocated) file. Empty when the
+    /// file cannot be found (validate names those).
+    public func read(_ handle: FlinkStreamHandle, from offset: Int64, to end: Int64) throws -> [UInt8] {
         guard end >= offset, offset >= 0 else { return [] }
         switch handle {
         case .inline(_, let data):

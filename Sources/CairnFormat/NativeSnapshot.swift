@@ -25,6 +25,7 @@ public struct NativeSnapshot: SnapshotView {
                     sizeBySubtask: [:], keyGroups: [])
             }
             var subtasks: [SubtaskSummary] = []
+            var extra: [String: StateSummary] = [:]
             for st in op.subtasks {
                 var keyed: Int64 = 0
                 var operatorSize: Int64 = 0
@@ -52,11 +53,39 @@ public struct NativeSnapshot: SnapshotView {
                 for c in st.channels {
                     if c.channel.direction == .input { input += size(c.blocks) } else { output += size(c.blocks) }
                 }
+                // Opaque units count the size their engine recorded, so converted snapshots report that engine's numbers.
+                for u in st.opaque {
+                    let recorded = Int64(u.recordedSize)
+                    switch u.role {
+                    case .managedKeyedState, .rawKeyedState:
+                        keyed += recorded
+                        if range == nil && u.keyGroups.count > 0 { range = u.keyGroups }
+                    case .managedOperatorState, .rawOperatorState:
+                        operatorSize += recorded
+                        let length = Int64(u.blocks.range.reduce(0) { $0 + idx.blocks[$1].rawLength })
+                        let all = u.namedOffsets.flatMap(\.offsets).sorted()
+                        for n in u.namedOffsets {
+                            let bytes = n.offsets.reduce(Int64(0)) { total, o in
+                                total + max(0, Int64(all.first { $0 > o } ?? UInt64(length)) - Int64(o))
+                            }
+                            let kind: StateKind = n.mode == 1 ? .operatorUnion : n.mode == 2 ? .broadcast : .operatorList
+                            var s = extra[n.name] ?? StateSummary(descriptor: StateDescriptor(name: n.name, kind: kind), keySerializer: nil,
+                                                                  valueSerializer: nil, size: 0, entryCount: 0, sizeBySubtask: [:], keyGroups: [])
+                            s.size += bytes
+                            s.entryCount = (s.entryCount ?? 0) + Int64(n.offsets.count)
+                            s.sizeBySubtask[st.index, default: 0] += bytes
+                            extra[n.name] = s
+                        }
+                    case .inputChannels: input += recorded
+                    case .outputSubpartitions: output += recorded
+                    }
+                }
                 subtasks.append(SubtaskSummary(
                     index: st.index, keyedSize: keyed, operatorSize: operatorSize, inputChannelSize: input,
                     outputSubpartitionSize: output, keyGroups: range, splits: st.splits))
             }
             for i in states.indices { states[i].keyGroups.sort { $0.keyGroup < $1.keyGroup } }
+            states += extra.keys.sorted().map { extra[$0]! }
             ops.append(OperatorSummary(info: op.info, coordinatorSize: size(op.coordinator), subtasks: subtasks, states: states))
         }
         return SnapshotSummary(metadata: idx.metadata, format: "cairn \(reader.version.major).\(reader.version.minor)", operators: ops)

@@ -103,9 +103,23 @@ public enum SnapshotDump {
                                              ("gate", .number(c.channel.gate)), ("channel", .number(c.channel.channel)),
                                              ("buffers", .array(buffers))]))
                 }
+                var opaque: [JSONValue] = []
+                for u in st.opaque {
+                    var loc = reader.location(operator: oi, subtask: st.index)
+                    loc.state = u.origin
+                    opaque.append(.object([
+                        ("role", .string(u.role.name)), ("origin", .string(u.origin)),
+                        ("keyGroupStart", .number(u.keyGroups.start)), ("keyGroupCount", .number(u.keyGroups.count)),
+                        ("recordedSize", .number(u.recordedSize)),
+                        ("namedOffsets", .array(u.namedOffsets.map { n in
+                            .object([("name", .string(n.name)), ("mode", .number(Int(n.mode))), ("offsets", .array(n.offsets.map { .number($0) }))])
+                        })),
+                        ("data", .string(Hex.encode(try reader.readOpaque(u.blocks, at: loc)))),
+                    ]))
+                }
                 subtasks.append(.object([
                     ("index", .number(st.index)), ("keyed", .array(keyed)), ("operatorState", .array(opState)),
-                    ("channels", .array(channels)), ("splits", .array(st.splits.map(splitJSON))),
+                    ("channels", .array(channels)), ("splits", .array(st.splits.map(splitJSON))), ("opaque", .array(opaque)),
                 ]))
             }
             ops.append(.object([

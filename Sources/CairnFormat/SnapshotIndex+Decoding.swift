@@ -390,6 +390,42 @@ private struct IndexDecoder {
             }
             st.splits.append(SourceSplit(splitId: splitId, position: position))
         }
+        let oc2 = try reader.readCount("opaque unit count", max: reader.remaining)
+        for _ in 0..<oc2 {
+            let uAt = reader.position
+            let r = try reader.readU8("opaque role")
+            guard let role = OpaqueStateUnit.Role(rawValue: r) else {
+                throw DecodeError(.unknownKind, "unknown opaque state role \(r)", at: uAt)
+            }
+            let origin = try reader.readString("opaque origin")
+            location.state = origin
+            if let p = st.opaque.last {
+                let ascending = p.role.rawValue < role.rawValue
+                    || (p.role == role && Array(p.origin.utf8).lexicographicallyPrecedes(Array(origin.utf8)))
+                guard ascending else {
+                    throw DecodeError(.outOfOrder, "opaque units are not strictly ascending by (role, origin)", at: uAt)
+                }
+            }
+            let start = try reader.readCount("opaque keyGroupStart", max: KeyGroupRange.upperBound, code: .invalidValue)
+            let count = try reader.readCount("opaque keyGroupCount", max: KeyGroupRange.upperBound - start, code: .invalidValue)
+            let recorded = try reader.readVarint("recorded size")
+            let nn = try reader.readCount("named offsets count", max: reader.remaining)
+            var named: [OpaqueStateUnit.NamedOffsets] = []
+            for _ in 0..<nn {
+                let name = try reader.readString("named offsets name")
+                let mAt = reader.position
+                let mode = try reader.readU8("named offsets mode")
+                guard mode <= 2 else { throw DecodeError(.invalidValue, "unknown distribution mode \(mode)", at: mAt) }
+                let oc = try reader.readCount("offset count", max: reader.remaining)
+                var offsets: [UInt64] = []
+                for _ in 0..<oc { offsets.append(try reader.readVarint("offset")) }
+                named.append(.init(name: name, mode: mode, offsets: offsets))
+            }
+            let span = try decodeSpan("opaque state", kinds: [.opaqueState])
+            st.opaque.append(OpaqueStateUnit(role: role, origin: origin, keyGroups: KeyGroupRange(start: start, count: count),
+                                             recordedSize: recorded, namedOffsets: named, blocks: span))
+        }
+        location.state = nil
         return st
     }
 }

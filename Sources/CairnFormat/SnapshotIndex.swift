@@ -61,6 +61,51 @@ public struct ChannelUnit: Sendable, Equatable {
     public var blocks: BlockSpan
 }
 
+/// State carried byte for byte from another engine (for example a Flink file), with what it was there.
+public struct OpaqueStateUnit: Sendable, Equatable {
+    public enum Role: UInt8, Sendable, CaseIterable {
+        case managedOperatorState = 0, rawOperatorState, managedKeyedState, rawKeyedState, inputChannels, outputSubpartitions
+
+        public var name: String {
+            ["managed-operator-state", "raw-operator-state", "managed-keyed-state", "raw-keyed-state", "input-channels",
+             "output-subpartitions"][Int(rawValue)]
+        }
+        public var isKeyed: Bool { self == .managedKeyedState || self == .rawKeyedState }
+        public var isOperatorState: Bool { self == .managedOperatorState || self == .rawOperatorState }
+    }
+
+    /// Offsets into the bytes that name a state and how it is distributed (0 list, 1 union, 2 broadcast).
+    public struct NamedOffsets: Sendable, Equatable {
+        public var name: String
+        public var mode: UInt8
+        public var offsets: [UInt64]
+
+        public init(name: String, mode: UInt8, offsets: [UInt64]) {
+            self.name = name
+            self.mode = mode
+            self.offsets = offsets
+        }
+    }
+
+    public var role: Role
+    /// Where the bytes came from, e.g. `flink:KeyGroupsStateHandle file:/…/chk-5/3f2e…`; unique per role.
+    public var origin: String
+    public var keyGroups: KeyGroupRange
+    /// The size the engine recorded for these bytes (what its own tools report).
+    public var recordedSize: UInt64
+    public var namedOffsets: [NamedOffsets]
+    public var blocks: BlockSpan
+
+    public init(role: Role, origin: String, keyGroups: KeyGroupRange, recordedSize: UInt64, namedOffsets: [NamedOffsets], blocks: BlockSpan) {
+        self.role = role
+        self.origin = origin
+        self.keyGroups = keyGroups
+        self.recordedSize = recordedSize
+        self.namedOffsets = namedOffsets
+        self.blocks = blocks
+    }
+}
+
 /// Everything one subtask holds.
 public struct SubtaskIndex: Sendable, Equatable {
     public var index: Int
@@ -68,6 +113,7 @@ public struct SubtaskIndex: Sendable, Equatable {
     public var operatorState: [OperatorStateUnit] = []
     public var channels: [ChannelUnit] = []
     public var splits: [SourceSplit] = []
+    public var opaque: [OpaqueStateUnit] = []
 
     public init(index: Int) { self.index = index }
 }
@@ -231,6 +277,22 @@ public struct SnapshotIndex: Sendable, Equatable {
                     w.writeSVarint(next)
                     w.writeSVarint(last)
                 }
+            }
+            w.writeVarint(st.opaque.count)
+            for u in st.opaque {
+                w.writeU8(u.role.rawValue)
+                w.writeString(u.origin)
+                w.writeVarint(u.keyGroups.start)
+                w.writeVarint(u.keyGroups.count)
+                w.writeVarint(u.recordedSize)
+                w.writeVarint(u.namedOffsets.count)
+                for n in u.namedOffsets {
+                    w.writeString(n.name)
+                    w.writeU8(n.mode)
+                    w.writeVarint(n.offsets.count)
+                    for o in n.offsets { w.writeVarint(o) }
+                }
+                encode(u.blocks, into: &w)
             }
         }
     }

@@ -49,6 +49,10 @@ public struct SnapshotVerifier: Sendable {
                     tasks.append(.channel(operator: oi, subtask: st.index, c))
                     covered.formUnion(c.blocks.range)
                 }
+                for u in st.opaque {
+                    tasks.append(.blocks(operator: oi, subtask: st.index, state: u.origin, u.blocks))
+                    covered.formUnion(u.blocks.range)
+                }
             }
         }
         // Optional extension blocks belong to no unit; their frames and checksums are still checked.

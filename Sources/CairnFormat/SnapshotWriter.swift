@@ -31,7 +31,8 @@ public final class SnapshotWriter {
     private var currentOperator: OperatorIndex?
     private var stateIndexByName: [String: Int] = [:]
     private var currentSubtask: SubtaskIndex?
-    private enum Phase: Int { case keyed, operatorState, channels }
+    private enum Phase: Int { case keyed, operatorState, channels, opaque }
+    private var opaqueUnit: OpaqueStateUnit?
     private var phase: Phase = .keyed
 
     // The keyed unit being written.
@@ -112,7 +113,7 @@ public final class SnapshotWriter {
     }
 
     public func endSubtask() throws(WriterError) {
-        guard keyedUnit == nil else { throw WriterError("endSubtask while keyed state is open") }
+        guard keyedUnit == nil, opaqueUnit == nil else { throw WriterError("endSubtask while keyed or opaque state is open") }
         guard let st = currentSubtask else { throw WriterError("endSubtask without beginSubtask") }
         currentOperator?.subtasks.append(st)
         currentSubtask = nil
@@ -293,6 +294,43 @@ public final class SnapshotWriter {
         }
         try flushBlock(kind: .inFlightBuffers)
         currentSubtask?.channels.append(ChannelUnit(channel: channel, bufferCount: buffers.count, blocks: BlockSpan(first: first, count: blockCount - first)))
+    }
+
+    /// Starts a unit of state carried byte for byte from another engine; units come last in a subtask, ordered by
+    /// (role, origin). Append the bytes with `appendOpaque`, then call `endOpaque`.
+    public func beginOpaque(
+        role: OpaqueStateUnit.Role, origin: String, keyGroups: KeyGroupRange = KeyGroupRange(start: 0, count: 0),
+        recordedSize: UInt64, namedOffsets: [OpaqueStateUnit.NamedOffsets] = []
+    ) throws {
+        guard currentSubtask != nil, opaqueUnit == nil else { throw WriterError("opaque state begun outside a subtask or inside another") }
+        try enterPhase(.opaque, stateIndex: nil, name: origin)
+        if let p = currentSubtask?.opaque.last {
+            let ascending = p.role.rawValue < role.rawValue
+                || (p.role == role && Array(p.origin.utf8).lexicographicallyPrecedes(Array(origin.utf8)))
+            guard ascending else { throw WriterError("opaque units must be written by (role, origin), strictly ascending: '\(origin)' comes too late") }
+        }
+        opaqueUnit = OpaqueStateUnit(role: role, origin: origin, keyGroups: keyGroups, recordedSize: recordedSize,
+                                     namedOffsets: namedOffsets, blocks: BlockSpan(first: blockCount, count: 0))
+    }
+
+    public func appendOpaque(_ bytes: [UInt8]) throws {
+        guard opaqueUnit != nil else { throw WriterError("appendOpaque outside an opaque unit") }
+        var start = 0
+        while start < bytes.count {
+            let room = options.maxBlockSize - block.count
+            let end = min(bytes.count, start + room)
+            block.writeRaw(bytes[start..<end])
+            if block.count >= options.maxBlockSize { try flushBlock(kind: .opaqueState) }
+            start = end
+        }
+    }
+
+    public func endOpaque() throws {
+        guard var unit = opaqueUnit else { throw WriterError("endOpaque without beginOpaque") }
+        try flushBlock(kind: .opaqueState)
+        unit.blocks = BlockSpan(first: unit.blocks.first, count: blockCount - unit.blocks.first)
+        currentSubtask?.opaque.append(unit)
+        opaqueUnit = nil
     }
 
     /// Records a source split's position; splits are sorted by id when the subtask ends.

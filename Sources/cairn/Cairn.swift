@@ -21,7 +21,7 @@ struct Cairn: AsyncParsableCommand {
             Exit status: 0 fine, 1 the snapshot has problems, 2 usage or I/O error.
             """,
         version: "0.1.0",
-        subcommands: [InspectCommand.self, ValidateCommand.self, GenerateCommand.self, DumpCommand.self])
+        subcommands: [InspectCommand.self, ValidateCommand.self, RewriteCommand.self, GenerateCommand.self, DumpCommand.self])
 
     static func main() async {
         do {

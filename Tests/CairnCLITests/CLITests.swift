@@ -187,3 +187,38 @@ struct FlinkCLITests {
         #expect(r.stderr.contains("_metadata") && r.stderr.contains("offset"))
     }
 }
+
+@Suite("cairn rewrite")
+struct RewriteCLITests {
+    @Test("converts a Flink checkpoint; refuses a damaged one without writing; usage errors exit 2")
+    func rewrite() throws {
+        let job = try #require(FlinkCLITests.firstCheckpointJobDirectory())
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("converted.cairn")
+        let r = try CLI.run(["rewrite", job.path, out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try CLI.run(["validate", out.path, "--deep"]).status == 0)
+        let a = try #require(try CLI.run(["inspect", job.path, "--json"]).json as? [String: Any])
+        let b = try #require(try CLI.run(["inspect", out.path, "--json"]).json as? [String: Any])
+        #expect((a["offsets"] as? [Any])?.count == (b["offsets"] as? [Any])?.count)
+
+        // A copy whose first referenced file is missing is refused, and nothing appears at DEST.
+        let copy = dir.appendingPathComponent("job")
+        try FileManager.default.copyItem(at: job.deletingLastPathComponent(), to: copy)
+        let copiedJob = copy.appendingPathComponent(job.lastPathComponent)
+        let chk = try FileManager.default.contentsOfDirectory(at: copiedJob, includingPropertiesForKeys: nil)
+            .filter { $0.lastPathComponent.hasPrefix("chk-") }.sorted { $0.path < $1.path }.last!
+        let victim = try FileManager.default.contentsOfDirectory(at: chk, includingPropertiesForKeys: nil)
+            .first { !["_metadata", "oracle.json"].contains($0.lastPathComponent) }
+        if let victim {
+            try FileManager.default.removeItem(at: victim)
+            let bad = dir.appendingPathComponent("bad.cairn")
+            let refused = try CLI.run(["rewrite", chk.path, bad.path])
+            #expect(refused.status == 2, "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: bad.path))
+        }
+        #expect(try CLI.run(["rewrite", out.path, dir.appendingPathComponent("x.cairn").path]).status == 2, "native sources are not rewritten yet")
+        #expect(try CLI.run(["rewrite", job.path, out.path, "--compression", "brotli"]).status == 2)
+    }
+}

@@ -203,6 +203,15 @@ enum VectorCatalog {
                     try w.writeChannel(ChannelID(direction: .input, gate: 0, channel: 0), buffers: [(5, Array("in-flight bytes".utf8))])
                     try w.writeChannel(ChannelID(direction: .input, gate: 0, channel: 1), buffers: [])
                     try w.writeChannel(ChannelID(direction: .input, gate: 1, channel: 0), buffers: [(0, []), (9, [0xFF])])
+                    // State carried from another engine, byte for byte.
+                    try w.beginOpaque(role: .managedOperatorState, origin: "flink:OperatorStreamStateHandle file:/ckpt/chk-9/op-1",
+                                      recordedSize: 12, namedOffsets: [.init(name: "buffer", mode: 0, offsets: [4, 8]), .init(name: "rules", mode: 1, offsets: [10])])
+                    try w.appendOpaque([0, 0, 0, 6, 1, 2, 3, 4, 5, 6, 7, 8])
+                    try w.endOpaque()
+                    try w.beginOpaque(role: .managedKeyedState, origin: "flink:KeyGroupsStateHandle file:/ckpt/chk-9/keyed-0",
+                                      keyGroups: KeyGroupRange(start: 0, count: 128), recordedSize: 700)
+                    try w.appendOpaque([UInt8](repeating: 0x42, count: 700))
+                    try w.endOpaque()
                     try w.endSubtask()
                 }
                 try w.endOperator()

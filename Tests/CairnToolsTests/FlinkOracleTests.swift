@@ -257,3 +257,35 @@ struct FlinkDeepScanTests {
         #expect(checked >= 5, "canonical savepoints checked: \(checked)")
     }
 }
+
+@Suite("converting real Flink snapshots to native ones")
+struct FlinkConversionTests {
+    @Test("the native file keeps every fact inspect shows and validates deeply", arguments: FlinkOracleTests.fixtures)
+    func convert(fixture: String) throws {
+        let source = try FlinkSnapshot(source: FlinkOracleTests.root.appendingPathComponent(fixture).path)
+        let sink = MemorySink()
+        try FlinkConverter.convert(source, to: sink)
+        let native = NativeSnapshot(reader: try SnapshotReader(source: MemorySource(sink.bytes, name: "converted.cairn")))
+        let report = SnapshotValidator.validate(source: "converted.cairn", view: native, deep: true)
+        #expect(report.isValid, "\(fixture): \(report.problems.prefix(3))")
+        let a = try source.summary(), b = try native.summary()
+        #expect(b.metadata.snapshotId == a.metadata.snapshotId && b.metadata.kind == a.metadata.kind && b.metadata.mode == a.metadata.mode)
+        #expect(b.metadata.properties["flink.metadataVersion"] == a.metadata.properties["flink.metadataVersion"])
+        #expect(Set(a.operators.map(\.info.id)) == Set(b.operators.map(\.info.id)))
+        for op in a.operators {
+            let c = try #require(b.operators.first { $0.info.id == op.info.id })
+            #expect(c.info == op.info, "\(fixture) \(op.info.id.hex)")
+            #expect(c.stateSize - c.coordinatorSize == op.stateSize - op.coordinatorSize, "\(fixture) \(op.info.id.hex): state size")
+            for st in op.subtasks where !st.finished {
+                let d = try #require(c.subtasks.first { $0.index == st.index })
+                let at = "\(fixture) \(op.info.id.hex) subtask \(st.index)"
+                #expect(d.keyedSize == st.keyedSize && d.operatorSize == st.operatorSize, "\(at): sizes")
+                #expect(d.inputChannelSize == st.inputChannelSize && d.outputSubpartitionSize == st.outputSubpartitionSize, "\(at): in-flight")
+                #expect(d.keyGroups == st.keyGroups, "\(at): key groups")
+                #expect(d.splits == st.splits, "\(at): splits")
+            }
+            let names = { (o: OperatorSummary) in o.states.filter { !$0.descriptor.kind.isKeyed }.map { "\($0.descriptor.name)=\($0.size)" }.sorted() }
+            #expect(names(c) == names(op), "\(fixture) \(op.info.id.hex): operator states")
+        }
+    }
+}

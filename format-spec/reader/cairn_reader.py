@@ -60,6 +60,8 @@ TTL_UPDATE = ["on-create-and-write", "on-read-and-write"]
 TTL_VISIBILITY = ["never-return-expired", "return-expired-if-not-cleaned-up"]
 PRIMITIVES = {0x01: "boolean", 0x02: "int32", 0x03: "int64", 0x04: "float32",
               0x05: "float64", 0x06: "string", 0x07: "bytes"}
+ROLE_NAMES = ["managed-operator-state", "raw-operator-state", "managed-keyed-state", "raw-keyed-state",
+              "input-channels", "output-subpartitions"]
 SECTION_NAMES = {1: "METADATA", 2: "SERIALIZERS", 3: "BLOCKS", 4: "OPERATORS"}
 
 
@@ -753,6 +755,31 @@ class OperatorsReader:
                 st["splits"].append(self.split(split_id))
             except CairnError as e:
                 raise e.within(f"split {split_id!r}")
+        st["opaque"] = []
+        prev = None
+        for _ in range(cur.count("opaqueCount")):
+            start = cur.pos
+            role = cur.enum("opaque role", 6, "unknownKind")
+            origin = cur.string("opaque origin")
+            key = (role, utf8(origin))
+            if prev is not None and not (prev[0] < key[0] or (prev[0] == key[0] and ascending(prev[1], key[1]))):
+                raise cur.error("outOfOrder", f"opaque unit {origin!r}: (role, origin) not strictly ascending", start)
+            prev = key
+            kg_start = cur.varint("opaque keyGroupStart")
+            kg_count = cur.varint("opaque keyGroupCount")
+            if kg_start + kg_count > 32768:
+                raise cur.error("invalidValue", f"opaque unit {origin!r}: key groups {kg_start}+{kg_count} beyond 32768", start)
+            recorded = cur.varint("recordedSize")
+            named = []
+            for _ in range(cur.count("namedOffsetCount")):
+                name = cur.string("named offsets name")
+                mode = cur.enum("named offsets mode", 3, "invalidValue")
+                offsets = [cur.varint("offset") for _ in range(cur.count("offsetCount"))]
+                named.append({"name": name, "mode": mode, "offsets": offsets})
+            span = self.span(f"opaque unit {origin!r}", (OPAQUE_STATE,))
+            st["opaque"].append({"role": ROLE_NAMES[role], "origin": origin, "keyGroupStart": kg_start,
+                                 "keyGroupCount": kg_count, "recordedSize": recorded, "namedOffsets": named,
+                                 "span": span})
         return st
 
     def keyed_unit(self, op, subtask_index, state_index):
@@ -1029,7 +1056,10 @@ def decode_subtask(st, op, contents, serializers):
         return f"channel {u['key']}"
 
     out = {"index": st["index"], "keyed": [], "operatorState": [], "channels": [],
-           "splits": st["splits"]}
+           "splits": st["splits"], "opaque": []}
+    for u in st["opaque"]:
+        data = b"".join(contents[n] for n in u["span"])
+        out["opaque"].append({k: v for k, v in u.items() if k != "span"} | {"data": data.hex()})
     for key, fn, where in (
             ("keyed", lambda u: decode_keyed_unit(u, op, contents, serializers), state_of),
             ("operatorState", lambda u: decode_operator_state(u, op, contents), state_of),
