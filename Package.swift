@@ -9,10 +9,12 @@ let package = Package(
         .library(name: "CairnCore", targets: ["CairnCore"]),
         .library(name: "CairnFormat", targets: ["CairnFormat"]),
         .library(name: "CairnFlink", targets: ["CairnFlink"]),
+        .library(name: "CairnStore", targets: ["CairnStore"]),
         .library(name: "CairnTools", targets: ["CairnTools"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -25,6 +27,7 @@ let package = Package(
         .target(name: "CairnCore", dependencies: ["CCRC32C", "CLZ4", "CZstd"]),
         .target(name: "CairnFormat", dependencies: ["CairnCore"]),
         .target(name: "CairnFlink", dependencies: ["CairnCore", "CairnFormat"]),
+        .target(name: "CairnStore", dependencies: ["CairnCore", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat", "CairnFlink"]),
         .executableTarget(
             name: "cairn",
@@ -37,6 +40,7 @@ let package = Package(
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnCore"]),
+        .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"], exclude: ["aws-sig-v4-test-suite"]),
         .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnCore"]),
     ],
