@@ -94,20 +94,8 @@ public struct FlinkSnapshot: SnapshotView {
     /// Bytes per operator state name from the handle's offsets: an element runs to the next offset of the stream,
     /// the last one to the end of the stream. Returns (name, mode, bytes, elements).
     static func operatorStateSizes(_ h: FlinkOperatorStateHandle) -> [(String, FlinkOperatorStateHandle.Mode, Int64, Int64)] {
-        let end = h.stateSize
-        let all = h.states.flatMap(\.offsets).sorted()
-        func next(after o: Int64) -> Int64 {
-            var lo = 0, hi = all.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if all[mid] <= o { lo = mid + 1 } else { hi = mid }
-            }
-            return lo < all.count ? all[lo] : end
-        }
-        return h.states.map { s in
-            let bytes = s.offsets.reduce(Int64(0)) { $0 + max(0, next(after: $1) - $1) }
-            return (s.name, s.mode, bytes, Int64(s.offsets.count))
-        }
+        let spans = OffsetSpans(all: h.states.flatMap(\.offsets), end: h.stateSize)
+        return h.states.map { s in (s.name, s.mode, spans.bytes(s.offsets), Int64(s.offsets.count)) }
     }
 
     /// Reads `[offset, end)` of a stream handle: inline bytes, or a local (possibly relocated) file. Empty when the
@@ -136,10 +124,10 @@ public struct FlinkSnapshot: SnapshotView {
         guard let h = st.managedOperatorState, let state = h.states.first(where: { $0.name == "SourceReaderState" }),
               let delegate = h.delegate, !state.offsets.isEmpty
         else { return [] }
-        let all = h.states.flatMap(\.offsets).sorted()
+        let spans = OffsetSpans(all: h.states.flatMap(\.offsets), end: h.stateSize)
         var out: [SourceSplit] = []
         for (i, o) in state.offsets.enumerated() {
-            let end = all.first { $0 > o } ?? h.stateSize
+            let end = spans.end(of: o)
             guard end - o < 1 << 20 else { continue }
             let element = try read(delegate, from: o, to: end)
             if let s = FlinkSourceSplits.decode(element: element, index: i) { out.append(s) }

@@ -63,11 +63,9 @@ public struct NativeSnapshot: SnapshotView {
                     case .managedOperatorState, .rawOperatorState:
                         operatorSize += recorded
                         let length = Int64(u.blocks.range.reduce(0) { $0 + idx.blocks[$1].rawLength })
-                        let all = u.namedOffsets.flatMap(\.offsets).sorted()
+                        let spans = OffsetSpans(all: u.namedOffsets.flatMap(\.offsets).map { Int64($0) }, end: length)
                         for n in u.namedOffsets {
-                            let bytes = n.offsets.reduce(Int64(0)) { total, o in
-                                total + max(0, Int64(all.first { $0 > o } ?? UInt64(length)) - Int64(o))
-                            }
+                            let bytes = spans.bytes(n.offsets.map { Int64($0) })
                             let kind: StateKind = n.mode == 1 ? .operatorUnion : n.mode == 2 ? .broadcast : .operatorList
                             var s = extra[n.name] ?? StateSummary(descriptor: StateDescriptor(name: n.name, kind: kind), keySerializer: nil,
                                                                   valueSerializer: nil, size: 0, entryCount: 0, sizeBySubtask: [:], keyGroups: [])

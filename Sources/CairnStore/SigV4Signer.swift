@@ -1,3 +1,4 @@
+import CairnCore
 import Crypto
 
 /// AWS credentials: an access key, its secret, and for temporary credentials a session token.
@@ -44,36 +45,19 @@ public struct SigV4Signer: Sendable {
 
     /// A UTC time as SigV4 prints it.
     public struct Timestamp: Sendable, Equatable {
-        public var year, month, day, hour, minute, second: Int
+        public var time: CivilTime
 
         public init(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {
-            (self.year, self.month, self.day, self.hour, self.minute, self.second) = (year, month, day, hour, minute, second)
+            time = CivilTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         }
 
         /// Seconds since the Unix epoch, UTC.
-        public init(epochSeconds t: Int64) {
-            let days = Int((t >= 0 ? t : t - 86_399) / 86_400)
-            let secs = Int(t - Int64(days) * 86_400)
-            let z = days + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let doe = z - era * 146_097
-            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-            let mp = (5 * doy + 2) / 153
-            let d = doy - (153 * mp + 2) / 5 + 1
-            let m = mp < 10 ? mp + 3 : mp - 9
-            self.init(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d, hour: secs / 3600, minute: secs / 60 % 60, second: secs % 60)
-        }
-
-        static func pad(_ v: Int, _ n: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, n - s.count)) + s
-        }
+        public init(epochSeconds t: Int64) { time = CivilTime(epochSeconds: t) }
 
         /// `yyyyMMdd`.
-        public var date: String { Self.pad(year, 4) + Self.pad(month, 2) + Self.pad(day, 2) }
+        public var date: String { CivilTime.pad(time.year, 4) + CivilTime.pad(time.month, 2) + CivilTime.pad(time.day, 2) }
         /// `yyyyMMdd'T'HHmmss'Z'`.
-        public var amzDate: String { date + "T" + Self.pad(hour, 2) + Self.pad(minute, 2) + Self.pad(second, 2) + "Z" }
+        public var amzDate: String { date + "T" + CivilTime.pad(time.hour, 2) + CivilTime.pad(time.minute, 2) + CivilTime.pad(time.second, 2) + "Z" }
     }
 
     /// Options that differ between services and callers.
@@ -98,14 +82,7 @@ public struct SigV4Signer: Sendable {
     /// The value of `x-amz-content-sha256` for a payload that is not hashed.
     public static let unsignedPayload = "UNSIGNED-PAYLOAD"
 
-    public static func sha256Hex(_ data: [UInt8]) -> String { hex(SHA256.hash(data: data)) }
-
-    static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func sha256Hex(_ data: [UInt8]) -> String { Hex.encode(Array(SHA256.hash(data: data))) }
 
     /// The request with `x-amz-date`, payload and token headers and `Authorization` added.
     public func sign(_ request: Request, payloadHash: String, at time: Timestamp, options: Options) -> Request {
@@ -152,7 +129,7 @@ public struct SigV4Signer: Sendable {
         for part in [t.date, region, service, "aws4_request"] {
             key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key)))
         }
-        return Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        return Hex.encode(Array(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key)))
     }
 
     /// RFC 3986 percent-encoding of everything but unreserved characters (and `/` in paths).

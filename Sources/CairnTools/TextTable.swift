@@ -1,3 +1,5 @@
+import CairnCore
+
 /// A minimal aligned table for terminal output; width is measured in characters, ignoring color escapes.
 public struct TextTable {
     public enum Column {
@@ -71,25 +73,10 @@ public enum Timestamp {
     /// `2026-01-01T00:00:00.000Z` for epoch milliseconds.
     public static func iso8601(millis: Int64) -> String {
         let ms = Int(((millis % 1000) + 1000) % 1000)
-        var secs = (millis - Int64(ms)) / 1000
-        let days = Int(floorDiv(secs, 86_400))
-        secs -= Int64(days) * 86_400
-        // Civil-from-days (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func p(_ v: Int, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
-        let s = Int(secs)
-        return "\(p(y, 4))-\(p(m, 2))-\(p(d, 2))T\(p(s / 3600, 2)):\(p(s / 60 % 60, 2)):\(p(s % 60, 2)).\(p(ms, 3))Z"
+        let t = CivilTime(epochSeconds: (millis - Int64(ms)) / 1000)
+        let p = CivilTime.pad
+        return "\(p(t.year, 4))-\(p(t.month, 2))-\(p(t.day, 2))T\(p(t.hour, 2)):\(p(t.minute, 2)):\(p(t.second, 2)).\(p(ms, 3))Z"
     }
-
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 }
 
 /// Durations for people: the largest whole unit ("7d", "10min").

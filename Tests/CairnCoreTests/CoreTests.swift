@@ -107,6 +107,14 @@ struct CoreTests {
         #expect(Self.zstd(noise) == nil)
     }
 
+    @Test("civil time from epoch seconds, leap days and times before 1970 included")
+    func civilTime() {
+        #expect(CivilTime(epochSeconds: 0) == CivilTime(year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 0))
+        #expect(CivilTime(epochSeconds: 951_868_799) == CivilTime(year: 2000, month: 2, day: 29, hour: 23, minute: 59, second: 59))
+        #expect(CivilTime(epochSeconds: 1_767_225_600) == CivilTime(year: 2026, month: 1, day: 1, hour: 0, minute: 0, second: 0))
+        #expect(CivilTime(epochSeconds: -1) == CivilTime(year: 1969, month: 12, day: 31, hour: 23, minute: 59, second: 59))
+    }
+
     @Test("hex and sizes render as documented")
     func rendering() {
         #expect(Hex.encode([0x00, 0xAB, 0xFF]) == "00abff")

@@ -240,3 +240,16 @@ struct SchemaValidatorTests {
         #expect(!Self.validates(validator, good + [0]), "trailing bytes are refused")
     }
 }
+
+@Suite("offset spans")
+struct OffsetSpanTests {
+    @Test("an element runs to the next offset of any state, the last to the end")
+    func spans() {
+        let spans = OffsetSpans(all: [40, 10, 25, 70], end: 100)
+        #expect(spans.end(of: 10) == 25)
+        #expect(spans.end(of: 25) == 40)
+        #expect(spans.end(of: 70) == 100)
+        #expect(spans.bytes([10, 70]) == 15 + 30)
+        #expect(OffsetSpans(all: [], end: 5).bytes([]) == 0)
+    }
+}
