@@ -36,7 +36,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
-            name: "cairn-bench", dependencies: ["CairnFlink", "CairnFormat", "CairnCore"], path: "Benchmarks/CairnBench"),
+            name: "cairn-bench", dependencies: ["CairnStore", "CairnFlink", "CairnFormat", "CairnCore"], path: "Benchmarks/CairnBench"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnCore"]),
