@@ -3,31 +3,20 @@ import CairnCore
 /// Reads what Java's `DataOutputStream` writes: big-endian fixed-width integers and `writeUTF` strings (modified
 /// UTF-8), with every length checked against the bytes that remain and errors that give the offset.
 public struct JavaDataInput: Sendable {
-    public let bytes: [UInt8]
-    public private(set) var position: Int
-    public let end: Int
+    /// The bounds-checked big-endian reads are CairnCore's; this adds Java's signed views, counts and `readUTF`.
+    private var reader: ByteReader
 
     public init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
-        self.bytes = bytes
-        self.position = start
-        self.end = end ?? bytes.count
+        reader = ByteReader(bytes, from: start, to: end)
     }
 
-    public var remaining: Int { end - position }
-    public var isAtEnd: Bool { position >= end }
+    public var bytes: [UInt8] { reader.buffer }
+    public var position: Int { reader.position }
+    public var end: Int { reader.end }
+    public var remaining: Int { reader.remaining }
+    public var isAtEnd: Bool { reader.isAtEnd }
 
-    @inline(__always)
-    private func need(_ n: Int, _ what: String) throws(DecodeError) {
-        guard n <= end - position else {
-            throw DecodeError(.truncated, "\(what) needs \(n) bytes, \(end - position) remain", at: position)
-        }
-    }
-
-    public mutating func readU8(_ what: String) throws(DecodeError) -> UInt8 {
-        try need(1, what)
-        defer { position += 1 }
-        return bytes[position]
-    }
+    public mutating func readU8(_ what: String) throws(DecodeError) -> UInt8 { try reader.readU8(what) }
 
     public mutating func readBool(_ what: String) throws(DecodeError) -> Bool {
         let at = position
@@ -38,63 +27,41 @@ public struct JavaDataInput: Sendable {
         }
     }
 
-    public mutating func readU16(_ what: String) throws(DecodeError) -> UInt16 {
-        try need(2, what)
-        defer { position += 2 }
-        return UInt16(bytes[position]) << 8 | UInt16(bytes[position + 1])
-    }
-
-    public mutating func readI32(_ what: String) throws(DecodeError) -> Int32 {
-        try need(4, what)
-        var v: UInt32 = 0
-        for i in 0..<4 { v = v << 8 | UInt32(bytes[position + i]) }
-        position += 4
-        return Int32(bitPattern: v)
-    }
-
-    public mutating func readI64(_ what: String) throws(DecodeError) -> Int64 {
-        try need(8, what)
-        var v: UInt64 = 0
-        for i in 0..<8 { v = v << 8 | UInt64(bytes[position + i]) }
-        position += 8
-        return Int64(bitPattern: v)
-    }
+    public mutating func readU16(_ what: String) throws(DecodeError) -> UInt16 { try reader.readU16(what) }
+    public mutating func readI32(_ what: String) throws(DecodeError) -> Int32 { Int32(bitPattern: try reader.readU32(what)) }
+    public mutating func readI64(_ what: String) throws(DecodeError) -> Int64 { try reader.readI64(what) }
 
     /// An `int` count of items that each take at least `minimumItemSize` bytes; negative or impossible counts fail.
     public mutating func readCount(_ what: String, minimumItemSize: Int = 1) throws(DecodeError) -> Int {
         let at = position
         let n = try readI32(what)
         guard n >= 0 else { throw DecodeError(.invalidValue, "\(what) is negative (\(n))", at: at) }
-        guard Int(n) * max(1, minimumItemSize) <= end - position else {
-            throw DecodeError(.lengthOutOfBounds, "\(what) is \(n), more than the \(end - position) remaining bytes can hold", at: at)
+        guard Int(n) * max(1, minimumItemSize) <= remaining else {
+            throw DecodeError(.lengthOutOfBounds, "\(what) is \(n), more than the \(remaining) remaining bytes can hold", at: at)
         }
         return Int(n)
     }
 
-    /// `n` raw bytes.
+    /// `n` raw bytes; a length beyond what remains is `lengthOutOfBounds`, checked before copying.
     public mutating func readBytes(_ n: Int, _ what: String) throws(DecodeError) -> [UInt8] {
-        guard n >= 0, n <= end - position else {
-            throw DecodeError(.lengthOutOfBounds, "\(what) claims \(n) bytes, \(end - position) remain", at: position)
+        guard n >= 0, n <= remaining else {
+            throw DecodeError(.lengthOutOfBounds, "\(what) claims \(n) bytes, \(remaining) remain", at: position)
         }
-        defer { position += n }
-        return Array(bytes[position..<(position + n)])
+        return try reader.readRaw(n, what)
     }
 
-    public mutating func skip(_ n: Int, _ what: String) throws(DecodeError) {
-        try need(n, what)
-        position += n
-    }
+    public mutating func skip(_ n: Int, _ what: String) throws(DecodeError) { try reader.skip(n, what) }
 
     /// `DataInput.readUTF`: an unsigned 16-bit byte count, then modified UTF-8 (NUL as C0 80, supplementary
     /// characters as surrogate pairs of three bytes each).
     public mutating func readUTF(_ what: String) throws(DecodeError) -> String {
         let at = position
         let n = Int(try readU16("length of \(what)"))
-        guard n <= end - position else {
-            throw DecodeError(.lengthOutOfBounds, "\(what) claims \(n) bytes, \(end - position) remain", at: at)
+        guard n <= remaining else {
+            throw DecodeError(.lengthOutOfBounds, "\(what) claims \(n) bytes, \(remaining) remain", at: at)
         }
         let start = position
-        position += n
+        try reader.skip(n, what)
         // Fast path: plain ASCII is the common case (paths, names, UUIDs).
         var ascii = true
         for i in start..<(start + n) where bytes[i] & 0x80 != 0 || bytes[i] == 0 { ascii = false; break }
