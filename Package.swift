@@ -10,11 +10,13 @@ let package = Package(
         .library(name: "CairnFormat", targets: ["CairnFormat"]),
         .library(name: "CairnFlink", targets: ["CairnFlink"]),
         .library(name: "CairnStore", targets: ["CairnStore"]),
+        .library(name: "CairnS3", targets: ["CairnS3"]),
         .library(name: "CairnTools", targets: ["CairnTools"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -28,6 +30,14 @@ let package = Package(
         .target(name: "CairnFormat", dependencies: ["CairnCore"]),
         .target(name: "CairnFlink", dependencies: ["CairnCore", "CairnFormat"]),
         .target(name: "CairnStore", dependencies: ["CairnCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // The only module that imports async-http-client, so format and codec work never waits on its build.
+        .target(
+            name: "CairnS3",
+            dependencies: [
+                "CairnStore", "CairnCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat", "CairnFlink"]),
         .executableTarget(
             name: "cairn",
@@ -41,6 +51,7 @@ let package = Package(
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"], exclude: ["aws-sig-v4-test-suite"]),
+        .testTarget(name: "CairnS3Tests", dependencies: ["CairnS3", "CairnStore", "CairnCore"]),
         .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnCore"]),
     ],

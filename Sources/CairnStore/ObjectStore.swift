@@ -1,0 +1,147 @@
+/// A flat key → bytes namespace: a local directory or an S3 bucket prefix. The store's layout (`config`,
+/// `packs/…`, `index/…`, `snapshots/…`, `locks/…`) lives on top of this and is the same on both.
+///
+/// Keys are relative, `/`-separated, and made only by CairnStore (no `..`, no leading `/`). Implementations retry
+/// transient failures themselves; what they throw is final.
+public protocol ObjectStore: Sendable {
+    /// Where this store is, for messages: a directory path or `s3://bucket/prefix`.
+    var location: String { get }
+
+    /// Writes `data` under `key`, replacing what is there. Readers see either the old or the new object, never a
+    /// part of one. Used for content-addressed objects, where a replacement has identical bytes.
+    func put(_ key: String, data: [UInt8]) async throws(ObjectStoreError)
+
+    /// Writes `data` under `key` only if nothing is there yet (S3 `If-None-Match: *`; locally link/rename without
+    /// replace). Two racing writers: exactly one gets `.created`.
+    func create(_ key: String, data: [UInt8]) async throws(ObjectStoreError) -> CreateOutcome
+
+    /// The whole object. Throws `.notFound` when absent.
+    func get(_ key: String) async throws(ObjectStoreError) -> [UInt8]
+
+    /// `count` bytes at `offset` (an S3 ranged GET). Throws when the object is shorter than asked.
+    func get(_ key: String, offset: UInt64, count: Int) async throws(ObjectStoreError) -> [UInt8]
+
+    /// Size and modification time, or nil when absent.
+    func head(_ key: String) async throws(ObjectStoreError) -> ObjectInfo?
+
+    /// Every object whose key starts with `prefix`, sorted by key.
+    func list(prefix: String) async throws(ObjectStoreError) -> [ObjectInfo]
+
+    /// Removes `key`; removing an absent key is not an error.
+    func delete(_ key: String) async throws(ObjectStoreError)
+
+    /// Whether `create` really refuses to replace. Local directories always do; an S3-compatible server may ignore
+    /// `If-None-Match` (rclone does), which `probeConditionalCreate` finds out.
+    func probeConditionalCreate() async throws(ObjectStoreError) -> Bool
+
+    /// Requests made so far by kind, for push reports and benchmarks.
+    var requestCounts: RequestCounts { get }
+
+    /// Releases connections and threads. Call once, after the last request.
+    func close() async
+}
+
+extension ObjectStore {
+    public func close() async {}
+}
+
+/// What `ObjectStore.create` did.
+public enum CreateOutcome: Sendable, Equatable {
+    case created
+    /// Something was already stored under the key; nothing was written.
+    case alreadyExists
+}
+
+/// One stored object as a listing or HEAD reports it.
+public struct ObjectInfo: Sendable, Equatable {
+    public var key: String
+    public var size: UInt64
+    /// Seconds since 1970, as the backend reports the last write.
+    public var modified: Double
+
+    public init(key: String, size: UInt64, modified: Double) {
+        self.key = key
+        self.size = size
+        self.modified = modified
+    }
+}
+
+/// Requests made to a store, counted by kind, and the payload bytes sent.
+public struct RequestCounts: Sendable, Equatable {
+    public var puts = 0
+    public var gets = 0
+    public var heads = 0
+    public var lists = 0
+    public var deletes = 0
+    public var bytesSent: UInt64 = 0
+    public var bytesReceived: UInt64 = 0
+
+    public init() {}
+
+    public var total: Int { puts + gets + heads + lists + deletes }
+
+    public static func - (a: RequestCounts, b: RequestCounts) -> RequestCounts {
+        var d = RequestCounts()
+        d.puts = a.puts - b.puts
+        d.gets = a.gets - b.gets
+        d.heads = a.heads - b.heads
+        d.lists = a.lists - b.lists
+        d.deletes = a.deletes - b.deletes
+        d.bytesSent = a.bytesSent &- b.bytesSent
+        d.bytesReceived = a.bytesReceived &- b.bytesReceived
+        return d
+    }
+}
+
+/// A store operation that failed for good (after the backend's own retries).
+public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The key does not exist.
+        case notFound
+        /// Credentials missing, wrong or not allowed (HTTP 403/401, or a local permission error).
+        case accessDenied
+        /// The bucket or the directory of the store does not exist.
+        case noSuchStore
+        /// The object is shorter than the range asked for, or otherwise not what was expected.
+        case shortRead
+        /// Configuration: a bad URL, missing region or credentials.
+        case configuration
+        /// The server answered with an error that retrying did not cure.
+        case server
+        /// The network: connection refused, reset, timed out — after retries.
+        case transport
+        /// A local file-system error.
+        case io
+    }
+
+    public var kind: Kind
+    /// The store location and key (or URL) involved.
+    public var place: String
+    /// What happened, in words, with the server's code and status when there was one.
+    public var message: String
+    /// What the user can do about it, when there is something to say.
+    public var hint: String?
+
+    public init(_ kind: Kind, place: String, message: String, hint: String? = nil) {
+        self.kind = kind
+        self.place = place
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        var s = "\(place): \(message)"
+        if let hint { s += " (\(hint))" }
+        return s
+    }
+}
+
+/// Checks a key made from outside input (a snapshot id typed by a user, a name read from a listing) before it is
+/// used as a path: no `..`, no absolute paths, no empty or dot segments, no NUL.
+public func validateStoreKey(_ key: String) -> Bool {
+    if key.isEmpty || key.hasPrefix("/") || key.utf8.contains(0) { return false }
+    for segment in key.split(separator: "/", omittingEmptySubsequences: false) {
+        if segment.isEmpty || segment == "." || segment == ".." { return false }
+    }
+    return true
+}
