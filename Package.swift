@@ -38,11 +38,11 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat", "CairnFlink"]),
+        .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat", "CairnFlink", "CairnStore"]),
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnTools", "CairnFormat", "CairnCore",
+                "CairnTools", "CairnFormat", "CairnCore", "CairnStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

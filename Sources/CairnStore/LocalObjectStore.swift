@@ -198,7 +198,7 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
             }
         }
         if failure == 0 && fsync(fd) != 0 { failure = errno }
-        close(fd)
+        Glibc.close(fd)
         if failure != 0 {
             unlink(temp)
             throw Self.failure(temp, "write", failure)
@@ -211,7 +211,7 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
         let fd = open(String(path[..<slash]), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {
             fsync(fd)
-            close(fd)
+            Glibc.close(fd)
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CairnCore
 import CairnFormat
+import CairnStore
 import CairnTools
 
 #if canImport(Glibc)
@@ -21,7 +22,10 @@ struct Cairn: AsyncParsableCommand {
             Exit status: 0 fine, 1 the snapshot has problems, 2 usage or I/O error.
             """,
         version: "0.1.0",
-        subcommands: [InspectCommand.self, ValidateCommand.self, RewriteCommand.self, GenerateCommand.self, DumpCommand.self])
+        subcommands: [
+            InspectCommand.self, ValidateCommand.self, RewriteCommand.self, PushCommand.self, PullCommand.self, SnapshotsCommand.self,
+            PruneCommand.self, CheckCommand.self, GenerateCommand.self, DumpCommand.self,
+        ])
 
     static func main() async {
         do {
@@ -44,6 +48,13 @@ struct Cairn: AsyncParsableCommand {
             Glibc.exit(2)
         } catch let e as WriterError {
             Terminal.error(e.message)
+            Glibc.exit(2)
+        } catch let e as StoreError {
+            Terminal.error("\(e)")
+            // A damaged store is a finding (1); a lock, a bad id or an unreadable source is a usage problem (2).
+            Glibc.exit([.corrupt, .missing, .unsupported].contains(e.kind) ? 1 : 2)
+        } catch let e as ObjectStoreError {
+            Terminal.error("\(e)")
             Glibc.exit(2)
         } catch {
             let code = exitCode(for: error)

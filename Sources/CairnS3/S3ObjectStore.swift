@@ -1,0 +1,309 @@
+import CairnCore
+import CairnStore
+import Crypto
+import Foundation
+
+/// A store under an S3 bucket prefix (AWS or any S3-compatible server), over async-http-client with our own SigV4.
+/// Object keys are `location.prefix + key`. Requests are retried with backoff and jitter when S3 says they are
+/// transient; what this type throws has already outlived the retry policy.
+public final class S3ObjectStore: ObjectStore {
+    /// The bucket and key prefix.
+    public let s3Location: S3Location
+    public let configuration: S3Configuration
+    let transport: S3Transport
+
+    /// Checks the bucket name and endpoint, and sets up the HTTP client; no request is made yet.
+    public init(location: S3Location, configuration: S3Configuration) throws(ObjectStoreError) {
+        if let problem = location.bucketProblem {
+            throw ObjectStoreError(.configuration, place: location.description, message: "bad bucket name: \(problem)")
+        }
+        guard configuration.partSize >= 5 << 20 else {
+            throw ObjectStoreError(
+                .configuration, place: location.description,
+                message: "multipart part size \(configuration.partSize) is below S3's minimum of 5 MiB")
+        }
+        guard configuration.multipartThreshold >= 1, configuration.maxConcurrentRequests >= 1, configuration.listPageSize >= 1 else {
+            throw ObjectStoreError(
+                .configuration, place: location.description,
+                message: "the multipart threshold, request concurrency and list page size must be positive")
+        }
+        self.s3Location = location
+        self.configuration = configuration
+        self.transport = try S3Transport(bucket: location.bucket, configuration: configuration)
+    }
+
+    /// Opens `s3://bucket/prefix` configured from the `AWS_*` variables and `~/.aws` files (see
+    /// `S3Configuration.resolve`): what the command line calls for a STORE or SOURCE that is an S3 URL.
+    public static func open(
+        url: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        endpointOverride: String? = nil,
+        profile: String? = nil
+    ) throws(ObjectStoreError) -> S3ObjectStore {
+        guard let location = S3Location(url: url) else {
+            throw ObjectStoreError(.configuration, place: url, message: "not an S3 URL", hint: "write it as s3://bucket/prefix")
+        }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let configuration = try S3Configuration.resolve(
+            environment: environment, homeDirectory: home, endpointOverride: endpointOverride, profile: profile)
+        return try S3ObjectStore(location: location, configuration: configuration)
+    }
+
+    public var location: String {
+        transport.customEndpoint.map { "\(s3Location) at \($0)" } ?? s3Location.description
+    }
+
+    public var requestCounts: RequestCounts { transport.counts.withLock { $0 } }
+
+    /// Requests sent again after a transient failure (each retry also counts in `requestCounts`).
+    public var retries: Int { transport.retries.withLock { $0 } }
+
+    public func close() async { await transport.shutdown() }
+
+    func fullKey(_ key: String) throws(ObjectStoreError) -> String {
+        guard validateStoreKey(key) else {
+            throw ObjectStoreError(.configuration, place: transport.place(s3Location.prefix + key), message: "refusing unsafe object key \(String(reflecting: key))")
+        }
+        return s3Location.prefix + key
+    }
+
+    // MARK: - ObjectStore
+
+    public func put(_ key: String, data: [UInt8]) async throws(ObjectStoreError) {
+        let k = try fullKey(key)
+        if data.count >= configuration.multipartThreshold {
+            _ = try await multipartUpload(k, data: data, ifNoneMatch: false)
+            return
+        }
+        let r = try await transport.send(.init(kind: .put, method: "PUT", key: k, body: data[...], sendContentMD5: true))
+        guard r.status == 200 else { throw failure(r, key: k, operation: "PUT") }
+    }
+
+    public func create(_ key: String, data: [UInt8]) async throws(ObjectStoreError) -> CreateOutcome {
+        let k = try fullKey(key)
+        if data.count >= configuration.multipartThreshold {
+            return try await multipartUpload(k, data: data, ifNoneMatch: true)
+        }
+        let r = try await transport.send(
+            .init(kind: .put, method: "PUT", key: k, headers: [("if-none-match", "*")], body: data[...], sendContentMD5: true))
+        switch r.status {
+        case 200:
+            return .created
+        case 412:
+            // After a failed attempt, this 412 may be our own earlier write that did land: same bytes, same ETag.
+            if r.attempts > 1, try await storedETag(k) == Self.md5Hex(data[...]) { return .created }
+            return .alreadyExists
+        default:
+            throw failure(r, key: k, operation: "PUT (create if absent)")
+        }
+    }
+
+    public func get(_ key: String) async throws(ObjectStoreError) -> [UInt8] {
+        let k = try fullKey(key)
+        let r = try await transport.send(.init(kind: .get, method: "GET", key: k))
+        guard r.status == 200 else { throw failure(r, key: k, operation: "GET") }
+        return r.body
+    }
+
+    public func get(_ key: String, offset: UInt64, count: Int) async throws(ObjectStoreError) -> [UInt8] {
+        let k = try fullKey(key)
+        guard count > 0 else {
+            // No byte range can express zero bytes; the object only has to exist and be long enough.
+            guard count == 0 else {
+                throw ObjectStoreError(.shortRead, place: transport.place(k), message: "asked for a negative byte count (\(count))")
+            }
+            guard let info = try await head(key) else {
+                throw ObjectStoreError(.notFound, place: transport.place(k), message: "no such object")
+            }
+            guard offset <= info.size else { throw shortRead(k, offset: offset, count: count, size: info.size) }
+            return []
+        }
+        let (last, overflow) = offset.addingReportingOverflow(UInt64(count) - 1)
+        guard !overflow else { throw shortRead(k, offset: offset, count: count, size: nil) }
+        let r = try await transport.send(
+            .init(kind: .get, method: "GET", key: k, headers: [("range", "bytes=\(offset)-\(last)")], expectedBodySize: count))
+        switch r.status {
+        case 206:
+            guard r.body.count == count else { throw shortRead(k, offset: offset, count: count, size: totalSize(r)) }
+            return r.body
+        case 200:
+            // The server ignored Range (rclone does) and sent the whole object.
+            guard UInt64(r.body.count) >= offset, UInt64(r.body.count) - offset >= UInt64(count) else {
+                throw shortRead(k, offset: offset, count: count, size: UInt64(r.body.count))
+            }
+            let start = Int(offset)
+            return Array(r.body[start..<(start + count)])
+        case 416:
+            throw shortRead(k, offset: offset, count: count, size: totalSize(r))
+        default:
+            throw failure(r, key: k, operation: "GET (range)")
+        }
+    }
+
+    public func head(_ key: String) async throws(ObjectStoreError) -> ObjectInfo? {
+        let k = try fullKey(key)
+        let r = try await transport.send(.init(kind: .head, method: "HEAD", key: k))
+        switch r.status {
+        case 200:
+            guard let size = r.header("content-length").flatMap(UInt64.init) else {
+                throw ObjectStoreError(.server, place: transport.place(k), message: "HEAD answered without a Content-Length")
+            }
+            let modified = r.header("last-modified").flatMap(S3Time.parseHTTPDate) ?? 0
+            return ObjectInfo(key: key, size: size, modified: modified)
+        case 404:
+            // A HEAD answer has no body, so a missing bucket looks like a missing key here.
+            return nil
+        default:
+            throw failure(r, key: k, operation: "HEAD")
+        }
+    }
+
+    public func list(prefix: String) async throws(ObjectStoreError) -> [ObjectInfo] {
+        let full = s3Location.prefix + prefix
+        var out: [ObjectInfo] = []
+        var token: String?
+        var seenTokens: Set<String> = []
+        repeat {
+            var query = [("list-type", "2"), ("prefix", full), ("max-keys", String(configuration.listPageSize))]
+            if let token { query.append(("continuation-token", token)) }
+            let r = try await transport.send(.init(kind: .list, method: "GET", key: nil, query: query))
+            guard r.status == 200 else { throw failure(r, key: full, operation: "LIST") }
+            guard let root = S3XMLElement.parse(r.body), root.name == "ListBucketResult" else {
+                throw ObjectStoreError(.server, place: transport.place(full), message: "LIST answered with something that is not a ListBucketResult")
+            }
+            for entry in root.children("Contents") {
+                guard let key = entry.text("Key"), key.hasPrefix(s3Location.prefix),
+                    let size = entry.text("Size").flatMap(UInt64.init)
+                else { continue }
+                let modified = entry.text("LastModified").flatMap(S3Time.parseISO8601) ?? 0
+                out.append(ObjectInfo(key: String(key.dropFirst(s3Location.prefix.count)), size: size, modified: modified))
+            }
+            token = nil
+            if root.text("IsTruncated")?.lowercased() == "true" {
+                guard let next = root.text("NextContinuationToken"), !next.isEmpty, seenTokens.insert(next).inserted else {
+                    throw ObjectStoreError(
+                        .server, place: transport.place(full),
+                        message: "LIST said there is more but gave no new continuation token")
+                }
+                token = next
+            }
+        } while token != nil
+        out.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        return out
+    }
+
+    public func delete(_ key: String) async throws(ObjectStoreError) {
+        let k = try fullKey(key)
+        let r = try await transport.send(.init(kind: .delete, method: "DELETE", key: k))
+        switch r.status {
+        case 200, 204: return
+        case 404 where r.errorCode != "NoSuchBucket": return
+        default: throw failure(r, key: k, operation: "DELETE")
+        }
+    }
+
+    /// Writes a probe object under `locks/` twice with different bytes; the server honours `If-None-Match` when
+    /// the second write is refused. The probe is removed either way.
+    public func probeConditionalCreate() async throws(ObjectStoreError) -> Bool {
+        let nonce = Hex.encode((0..<8).map { _ in UInt8.random(in: 0...255) })
+        let key = "locks/.probe-\(nonce)"
+        let first = try await create(key, data: Array("cairn probe \(nonce) first\n".utf8))
+        guard first == .created else {
+            throw ObjectStoreError(.server, place: transport.place(s3Location.prefix + key), message: "a fresh probe key already existed")
+        }
+        let second: CreateOutcome
+        do {
+            second = try await create(key, data: Array("cairn probe \(nonce) second\n".utf8))
+        } catch {
+            try? await delete(key)
+            throw error
+        }
+        try await delete(key)
+        return second == .alreadyExists
+    }
+
+    /// Creates the bucket, accepting one that we already own. For tests and first-time setup scripts: the
+    /// command line never creates buckets, because a typo in a bucket name should fail, not make a new bucket.
+    public func createBucketIfMissing() async throws(ObjectStoreError) {
+        var body: [UInt8] = []
+        if configuration.endpoint == nil, configuration.region != "us-east-1" {
+            body = Array(
+                "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>"
+                    .utf8)
+        }
+        let r = try await transport.send(.init(kind: .put, method: "PUT", key: nil, body: body[...]))
+        if r.status == 200 || r.errorCode == "BucketAlreadyOwnedByYou" { return }
+        throw failure(r, key: nil, operation: "create bucket")
+    }
+
+    // MARK: - helpers
+
+    static func md5Hex<C: Collection>(_ data: C) -> String where C.Element == UInt8 {
+        Hex.encode(Array(Insecure.MD5.hash(data: Array(data))))
+    }
+
+    /// The stored object's ETag without quotes, lowercased; nil when there is none.
+    func storedETag(_ fullKey: String) async throws(ObjectStoreError) -> String? {
+        let r = try await transport.send(.init(kind: .head, method: "HEAD", key: fullKey))
+        guard r.status == 200, let tag = r.header("etag") else { return nil }
+        return Self.unquote(tag).lowercased()
+    }
+
+    static func unquote(_ tag: String) -> String {
+        var t = Substring(tag)
+        if t.hasPrefix("W/") { t = t.dropFirst(2) }
+        if t.hasPrefix("\""), t.hasSuffix("\""), t.count >= 2 { t = t.dropFirst().dropLast() }
+        return String(t)
+    }
+
+    private func totalSize(_ r: S3Transport.Response) -> UInt64? {
+        // Content-Range: bytes a-b/total (or bytes */total on 416).
+        guard let range = r.header("content-range"), let slash = range.lastIndex(of: "/") else { return nil }
+        return UInt64(range[range.index(after: slash)...])
+    }
+
+    private func shortRead(_ k: String, offset: UInt64, count: Int, size: UInt64?) -> ObjectStoreError {
+        let of = size.map { "a \($0)-byte object" } ?? "the object"
+        return ObjectStoreError(.shortRead, place: transport.place(k), message: "asked for \(count) bytes at offset \(offset) of \(of)")
+    }
+
+    /// The error for a final answer that was not the expected one.
+    func failure(_ r: S3Transport.Response, key: String?, operation: String) -> ObjectStoreError {
+        let place = transport.place(key)
+        let code = r.errorCode ?? ""
+        var what = "HTTP \(r.status)"
+        if !code.isEmpty { what += " \(code)" }
+        if let m = r.errorMessage, !m.isEmpty { what += ": \(m)" }
+        if r.attempts > 1 { what += " (after \(r.attempts) attempts)" }
+        let credentialCodes: Set<String> = [
+            "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied", "InvalidToken", "ExpiredToken",
+            "InvalidSecurity",
+        ]
+        if code == "RequestTimeTooSkewed" {
+            return ObjectStoreError(
+                .accessDenied, place: place, message: "\(operation) refused: \(what)",
+                hint: "this machine's clock is more than 15 minutes off; fix the clock")
+        }
+        if r.status == 401 || r.status == 403 || credentialCodes.contains(code) {
+            let who = code.isEmpty ? "" : " (the server says \(code))"
+            return ObjectStoreError(
+                .accessDenied, place: place, message: "\(operation) refused\(who): \(what)",
+                hint: "check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the profile")
+        }
+        if code == "NoSuchBucket" {
+            return ObjectStoreError(
+                .noSuchStore, place: place, message: "bucket '\(s3Location.bucket)' does not exist: \(what)",
+                hint: "check the bucket name and the endpoint, or create the bucket first")
+        }
+        if code == "PermanentRedirect" || r.status == 301 || code == "AuthorizationHeaderMalformed" {
+            let region = r.header("x-amz-bucket-region").map { " (the bucket is in \($0))" } ?? ""
+            return ObjectStoreError(
+                .configuration, place: place, message: "\(operation): \(what)\(region)",
+                hint: "set AWS_REGION to the bucket's region")
+        }
+        if r.status == 404 && (code == "NoSuchKey" || code.isEmpty) {
+            return ObjectStoreError(.notFound, place: place, message: "no such object: \(what)")
+        }
+        return ObjectStoreError(.server, place: place, message: "\(operation) failed: \(what)")
+    }
+}

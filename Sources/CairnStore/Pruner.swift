@@ -1,0 +1,190 @@
+import CairnCore
+import Foundation
+
+/// Forgets old snapshots and frees what only they used: mark every chunk of the kept manifests, delete packs with
+/// nothing marked, repack packs that are mostly dead, and replace the indexes with one that describes what is left.
+///
+/// Holds the store's exclusive lock, so no push can reuse a chunk while its pack is being deleted. Packs younger
+/// than the grace period are never deleted either, which protects the packs of a push that was interrupted (its
+/// next run reuses them) and of writers that do not take locks.
+public struct Pruner: Sendable {
+    public struct Policy: Sendable {
+        /// Keep the newest N snapshots of each group (a Flink job, a source directory).
+        public var keepLast: Int?
+        /// Keep every snapshot younger than this many seconds.
+        public var keepWithin: Double?
+        public init(keepLast: Int?, keepWithin: Double?) {
+            self.keepLast = keepLast
+            self.keepWithin = keepWithin
+        }
+    }
+
+    public struct Options: Sendable {
+        public var dryRun: Bool
+        /// Seconds a pack must have existed before it may be deleted.
+        public var grace: Double
+        /// Repack a pack whose live bytes are below this fraction of it.
+        public var repackBelow: Double
+        public var lockWait: Double
+        public init(dryRun: Bool = false, grace: Double = 3600, repackBelow: Double = 0.5, lockWait: Double = 0) {
+            self.dryRun = dryRun
+            self.grace = grace
+            self.repackBelow = repackBelow
+            self.lockWait = lockWait
+        }
+    }
+
+    public struct Report: Sendable {
+        public var dryRun: Bool
+        public var kept: [SnapshotManifest]
+        public var removed: [SnapshotManifest]
+        public var packsDeleted: Int
+        public var packsRepacked: Int
+        public var packsWritten: Int
+        /// Packs no index names (left by an interrupted push), kept because they are younger than the grace period.
+        public var packsInGrace: Int
+        public var bytesBefore: UInt64
+        public var bytesAfter: UInt64
+        public var requests: RequestCounts
+        public var durationSeconds: Double
+    }
+
+    public let store: SnapshotStore
+    public let options: Options
+
+    public init(store: SnapshotStore, options: Options = Options()) {
+        self.store = store
+        self.options = options
+    }
+
+    /// Which snapshots a policy keeps: per group, the newest `keepLast`, plus all within `keepWithin` of `now`.
+    public static func select(_ snapshots: [SnapshotManifest], policy: Policy, now: Date) -> (keep: [SnapshotManifest], remove: [SnapshotManifest]) {
+        var keepIDs = Set<String>()
+        var groups: [String: [SnapshotManifest]] = [:]
+        for s in snapshots { groups[s.attributes["group"] ?? s.root, default: []].append(s) }
+        for (_, members) in groups {
+            let newestFirst = members.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
+            if let n = policy.keepLast { for s in newestFirst.prefix(n) { keepIDs.insert(s.id) } }
+            if let within = policy.keepWithin {
+                for s in members where (s.createdDate.map { now.timeIntervalSince($0) <= within } ?? true) { keepIDs.insert(s.id) }
+            }
+        }
+        return (snapshots.filter { keepIDs.contains($0.id) }, snapshots.filter { !keepIDs.contains($0.id) })
+    }
+
+    public func prune(policy: Policy) async throws -> Report {
+        let lock = try await StoreLock.acquire(in: store.objects, exclusive: true, operation: "prune", wait: options.lockWait)
+        do {
+            let report = try await run(policy)
+            await lock.release()
+            return report
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    private func run(_ policy: Policy) async throws -> Report {
+        let started = Date()
+        let before = store.objects.requestCounts
+        let objects = store.objects
+        let snapshots = try await store.snapshots()
+        let (keep, remove) = Self.select(snapshots, policy: policy, now: started)
+        let (index, _) = try await store.loadIndex(recoverPacks: false)
+        let listed = try await objects.list(prefix: "packs/")
+        let now = started.timeIntervalSince1970
+        var packInfo: [ChunkID: ObjectInfo] = [:]
+        for info in listed { if let id = PackTable.id(fromKey: info.key) { packInfo[id] = info } }
+        let bytesBefore = listed.reduce(0) { $0 + $1.size }
+
+        // Mark.
+        var live = Set<ChunkID>()
+        for m in keep {
+            for f in m.files {
+                for c in f.chunks {
+                    guard let id = ChunkID(hex: c), index.chunks[id] != nil else {
+                        throw StoreError(.missing, place: objects.location + "/" + m.key,
+                                         message: "file \(f.path): chunk \(c.prefix(12)) is in no index; prune stops so nothing more is lost",
+                                         hint: "run `cairn check --read-data`")
+                    }
+                    live.insert(id)
+                }
+            }
+        }
+
+        // Sweep plan.
+        var deletePacks: [ChunkID] = []
+        var repack: [PackTable] = []
+        var keepTables: [PackTable] = []
+        var repackNumbers: [Int] = []
+        // A chunk stored twice (two pushes raced) counts only where the index reads it from.
+        func isLive(_ e: PackEntry, inPack n: Int) -> Bool { live.contains(e.id) && index.chunks[e.id]?.pack == Int32(n) }
+        for (n, table) in index.packs.enumerated() {
+            guard let info = packInfo[table.packID] else { continue }  // already gone; the new index drops it
+            let old = now - info.modified >= options.grace
+            var liveBytes: UInt64 = 0
+            var liveCount = 0
+            for e in table.entries where isLive(e, inPack: n) {
+                liveBytes += UInt64(e.storedLength)
+                liveCount += 1
+            }
+            if liveCount == 0 && old {
+                deletePacks.append(table.packID)
+            } else if old && Double(liveBytes) < Double(table.packSize) * options.repackBelow {
+                repack.append(table)
+                repackNumbers.append(n)
+            } else {
+                keepTables.append(table)
+            }
+        }
+        var inGrace = 0
+        for (id, info) in packInfo where !index.contains(pack: id) {
+            if now - info.modified >= options.grace { deletePacks.append(id) } else { inGrace += 1 }
+        }
+
+        var written: [PackTable] = []
+        if !options.dryRun {
+            // 1. Forget: manifests go first, so a crash later leaves only unreferenced data.
+            for m in remove { try await objects.delete(m.key) }
+            // 2. Repack the live chunks of mostly-dead packs into new packs.
+            var writer = PackWriter(capacity: store.config.packTargetSize + store.config.chunkMaxSize)
+            var moved = Set<ChunkID>()
+            for (table, n) in zip(repack, repackNumbers) {
+                let key = PackTable.key(for: table.packID)
+                for e in table.entries where isLive(e, inPack: n) && !moved.contains(e.id) {
+                    let stored = try await objects.get(key, offset: e.offset, count: Int(e.storedLength))
+                    let loc = ChunkLocation(pack: 0, offset: e.offset, storedLength: e.storedLength, rawLength: e.rawLength, codec: e.codec)
+                    _ = try SnapshotStore.decodeChunk(stored, id: e.id, location: loc, place: objects.location + "/" + key)
+                    writer.append(id: e.id, stored: stored, rawLength: Int(e.rawLength), codec: e.codec)
+                    moved.insert(e.id)
+                    if writer.size >= store.config.packTargetSize {
+                        let (bytes, t) = writer.finish()
+                        try await objects.put(PackTable.key(for: t.packID), data: bytes)
+                        written.append(t)
+                    }
+                }
+            }
+            if !writer.isEmpty {
+                let (bytes, t) = writer.finish()
+                try await objects.put(PackTable.key(for: t.packID), data: bytes)
+                written.append(t)
+            }
+            // 3. One index for everything that stays, then the old indexes go.
+            let newKey = try await store.writeIndex(keepTables + written)
+            for key in index.sources where key != newKey { try await objects.delete(key) }
+            // 4. Delete what nothing references any more.
+            for id in deletePacks + repack.map(\.packID) { try await objects.delete(PackTable.key(for: id)) }
+        }
+        let bytesAfter: UInt64
+        if options.dryRun {
+            let gone = Set(deletePacks + repack.map(\.packID))
+            bytesAfter = listed.filter { PackTable.id(fromKey: $0.key).map { !gone.contains($0) } ?? true }.reduce(0) { $0 + $1.size }
+                + repack.reduce(0) { acc, t in acc + t.entries.filter { live.contains($0.id) }.reduce(0) { $0 + UInt64($1.storedLength) } }
+        } else {
+            bytesAfter = try await objects.list(prefix: "packs/").reduce(0) { $0 + $1.size }
+        }
+        return Report(dryRun: options.dryRun, kept: keep, removed: remove, packsDeleted: deletePacks.count, packsRepacked: repack.count,
+                      packsWritten: written.count, packsInGrace: inGrace, bytesBefore: bytesBefore, bytesAfter: bytesAfter,
+                      requests: objects.requestCounts - before, durationSeconds: Date().timeIntervalSince(started))
+    }
+}

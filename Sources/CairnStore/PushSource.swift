@@ -1,0 +1,42 @@
+/// What `push` stores: a set of files under one root, and what they are. Built by CairnTools (which knows a Flink
+/// checkpoint's file set) or from any directory; CairnStore only reads the files.
+public struct PushSource: Sendable {
+    public struct File: Sendable, Equatable {
+        /// Relative to `root`, `/`-separated; becomes the path under DEST on pull.
+        public var relativePath: String
+        public var absolutePath: String
+        public var size: UInt64
+        public var mtimeNs: Int64
+        public var mode: UInt32
+
+        public init(relativePath: String, absolutePath: String, size: UInt64, mtimeNs: Int64, mode: UInt32) {
+            self.relativePath = relativePath
+            self.absolutePath = absolutePath
+            self.size = size
+            self.mtimeNs = mtimeNs
+            self.mode = mode
+        }
+    }
+
+    /// "native", "flink-checkpoint", "flink-savepoint" or "directory".
+    public var kind: String
+    /// The SOURCE argument as given.
+    public var source: String
+    /// Absolute directory the files are relative to.
+    public var root: String
+    /// Facts kept in the manifest. `group` names the series a snapshot belongs to (a Flink job id, a directory):
+    /// `prune --keep-last` counts per group, and push finds unchanged files in the group's latest snapshot.
+    public var attributes: [String: String]
+    public var files: [File]
+
+    public init(kind: String, source: String, root: String, attributes: [String: String], files: [File]) {
+        self.kind = kind
+        self.source = source
+        self.root = root
+        self.attributes = attributes
+        self.files = files
+    }
+
+    public var group: String { attributes["group"] ?? root }
+    public var logicalSize: UInt64 { files.reduce(0) { $0 + $1.size } }
+}

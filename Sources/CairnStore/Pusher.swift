@@ -1,0 +1,248 @@
+import CairnCore
+import Foundation
+
+/// Stores a `PushSource` as a snapshot: reads and chunks the files, hashes and compresses chunks on all cores,
+/// packs the new ones and uploads packs concurrently, then commits the index and, last, the manifest.
+///
+/// Memory is bounded by the number of chunks in flight (a few per core, each at most the chunker's maximum) plus
+/// the packs being uploaded; it does not grow with the snapshot. Killed at any point, the store keeps only
+/// unreferenced packs, which the next push finds by their tables and reuses.
+public struct Pusher: Sendable {
+    public struct Options: Sendable {
+        /// Chunks hashed and compressed at once.
+        public var workers: Int
+        /// Packs uploaded at once.
+        public var uploads: Int
+        /// Read every file even when the previous snapshot of its group holds it unchanged.
+        public var forceRead: Bool
+        /// How long to wait for a prune to finish before giving up, in seconds.
+        public var lockWait: Double
+        public var progress: (@Sendable (PushProgress) -> Void)?
+
+        public init(workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount * 2), uploads: Int = 3, forceRead: Bool = false,
+                    lockWait: Double = 600, progress: (@Sendable (PushProgress) -> Void)? = nil) {
+            self.workers = workers
+            self.uploads = uploads
+            self.forceRead = forceRead
+            self.lockWait = lockWait
+            self.progress = progress
+        }
+    }
+
+    public let store: SnapshotStore
+    public let options: Options
+
+    public init(store: SnapshotStore, options: Options = Options()) {
+        self.store = store
+        self.options = options
+    }
+
+    private enum Work: Sendable {
+        case chunk(file: Int, index: Int, id: ChunkID, rawLength: Int, stored: [UInt8]?, codec: ChunkCodec)
+        case uploaded(PackTable)
+    }
+
+    public func push(_ source: PushSource) async throws -> PushReport {
+        let lock = try await StoreLock.acquire(in: store.objects, exclusive: false, operation: "push \(source.source)", wait: options.lockWait)
+        do {
+            let report = try await run(source)
+            await lock.release()
+            return report
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    private func run(_ source: PushSource) async throws -> PushReport {
+        let started = Date()
+        let requestsBefore = store.objects.requestCounts
+        let chunker = try FastCDC(store.config.chunkerParameters)
+        let maxChunk = store.config.chunkMaxSize
+        let packTarget = store.config.packTargetSize
+        let level = Int32(store.config.zstdLevel)
+
+        // Manifests first, then indexes (the readers' ordering rule).
+        let previous = try await latestSnapshot(ofGroup: source.group)
+        let (index, recovered) = try await store.loadIndex(recoverPacks: true)
+        let known = index.chunks
+        let compressors = CompressorPool(level: level)
+
+        var parentFiles: [String: SnapshotManifest.File] = [:]
+        if let previous, !options.forceRead {
+            for f in previous.files { parentFiles[f.path] = f }
+        }
+
+        var fileChunks: [[ChunkID?]] = Array(repeating: [], count: source.files.count)
+        var pending: Set<ChunkID> = []
+        var newPacks: [PackTable] = []
+        var writer = PackWriter(capacity: packTarget + maxChunk + 4096)
+        var bytesRead: UInt64 = 0, bytesSkipped: UInt64 = 0
+        var chunks = 0, newChunks = 0, reused = 0
+        var newBytes: UInt64 = 0, storedBytes: UInt64 = 0
+        let total = source.logicalSize
+        var lastProgress = Date.distantPast
+        let progress = options.progress
+        let objects = store.objects
+
+        func report(force: Bool = false) {
+            guard let progress else { return }
+            let now = Date()
+            guard force || now.timeIntervalSince(lastProgress) >= 0.2 else { return }
+            lastProgress = now
+            progress(PushProgress(bytesDone: bytesRead + bytesSkipped, bytesTotal: total,
+                                  bytesUploaded: objects.requestCounts.bytesSent &- requestsBefore.bytesSent,
+                                  elapsedSeconds: now.timeIntervalSince(started)))
+        }
+
+        try await withThrowingTaskGroup(of: Work.self) { group in
+            var chunksInFlight = 0, uploadsInFlight = 0
+
+            func startUpload() {
+                let (bytes, table) = writer.finish()
+                uploadsInFlight += 1
+                group.addTask {
+                    try await objects.put(PackTable.key(for: table.packID), data: bytes)
+                    return .uploaded(table)
+                }
+            }
+
+            func handleNext() async throws {
+                guard let work = try await group.next() else { return }
+                switch work {
+                case let .uploaded(table):
+                    uploadsInFlight -= 1
+                    newPacks.append(table)
+                case let .chunk(file, i, id, rawLength, stored, codec):
+                    chunksInFlight -= 1
+                    fileChunks[file][i] = id
+                    chunks += 1
+                    if known[id] != nil {
+                        reused += 1
+                    } else if pending.contains(id) {
+                        reused += 1
+                    } else if let stored {
+                        pending.insert(id)
+                        newChunks += 1
+                        newBytes += UInt64(rawLength)
+                        storedBytes += UInt64(stored.count)
+                        writer.append(id: id, stored: stored, rawLength: rawLength, codec: codec)
+                        if writer.size >= packTarget {
+                            while uploadsInFlight >= options.uploads { try await handleNext() }
+                            startUpload()
+                        }
+                    }
+                    report()
+                }
+            }
+
+            for (fileNumber, file) in source.files.enumerated() {
+                if let parent = parentFiles[file.relativePath], parent.size == file.size, parent.mtimeNs == file.mtimeNs,
+                   let ids = Optional(parent.chunks.compactMap(ChunkID.init(hex:))), ids.count == parent.chunks.count,
+                   ids.allSatisfy({ known[$0] != nil })
+                {
+                    fileChunks[fileNumber] = ids
+                    chunks += ids.count
+                    reused += ids.count
+                    bytesSkipped += file.size
+                    report()
+                    continue
+                }
+                let reader: FileSource
+                do throws(IOError) { reader = try FileSource(path: file.absolutePath) } catch {
+                    throw StoreError(.source, place: file.absolutePath, message: "cannot read: \(error.message)")
+                }
+                guard reader.size == file.size else {
+                    throw StoreError(.source, place: file.absolutePath, message: "changed size while pushing (\(file.size) → \(reader.size) bytes)",
+                                     hint: "push a checkpoint that is complete and no longer written")
+                }
+                var buffer: [UInt8] = []
+                var position = 0
+                var offset: UInt64 = 0
+                var chunkNumber = 0
+                let window = max(8 << 20, maxChunk * 2)
+                while true {
+                    if buffer.count - position < maxChunk && offset < reader.size {
+                        buffer.removeSubrange(0..<position)
+                        position = 0
+                        let n = Int(min(UInt64(window), reader.size - offset))
+                        do throws(IOError) { buffer.append(contentsOf: try reader.read(at: offset, count: n)) } catch {
+                            throw StoreError(.source, place: file.absolutePath, message: "\(error.message)")
+                        }
+                        offset += UInt64(n)
+                        bytesRead += UInt64(n)
+                    }
+                    if position == buffer.count { break }
+                    let length = buffer.withUnsafeBytes { chunker.cutPoint(UnsafeRawBufferPointer(rebasing: $0[position...])) }
+                    let piece = Array(buffer[position..<(position + length)])
+                    position += length
+                    fileChunks[fileNumber].append(nil)
+                    let number = chunkNumber
+                    chunkNumber += 1
+                    while chunksInFlight >= options.workers { try await handleNext() }
+                    chunksInFlight += 1
+                    group.addTask {
+                        let id = ChunkID.hash(piece)
+                        if known[id] != nil { return .chunk(file: fileNumber, index: number, id: id, rawLength: piece.count, stored: nil, codec: .raw) }
+                        let (stored, codec) = compressors.compress(piece)
+                        return .chunk(file: fileNumber, index: number, id: id, rawLength: piece.count, stored: stored, codec: codec)
+                    }
+                }
+            }
+            while chunksInFlight > 0 { try await handleNext() }
+            if !writer.isEmpty {
+                while uploadsInFlight >= options.uploads { try await handleNext() }
+                startUpload()
+            }
+            while uploadsInFlight > 0 { try await handleNext() }
+        }
+        report(force: true)
+
+        // Commit: the index of what was written (and recovered), then the manifest.
+        if !newPacks.isEmpty || !recovered.isEmpty {
+            try await store.writeIndex(newPacks + recovered)
+        }
+        var files: [SnapshotManifest.File] = []
+        files.reserveCapacity(source.files.count)
+        for (n, f) in source.files.enumerated() {
+            files.append(SnapshotManifest.File(path: f.relativePath, size: f.size, mtimeNs: f.mtimeNs, mode: f.mode,
+                                               chunks: fileChunks[n].map { $0?.hex ?? "" }))
+        }
+        let duration = Date().timeIntervalSince(started)
+        let manifest = SnapshotManifest(
+            kind: source.kind, source: source.source, root: source.root, host: ProcessInfo.processInfo.hostName, createdAt: started,
+            attributes: source.attributes, files: files,
+            stats: .init(chunks: chunks, newChunks: newChunks, newBytes: newBytes, storedBytes: storedBytes, durationSeconds: duration))
+        let outcome = try await store.objects.create(manifest.key, data: manifest.encoded())
+
+        return PushReport(
+            snapshotID: manifest.id, created: outcome == .created, kind: source.kind, source: source.source, files: files.count,
+            logicalSize: manifest.logicalSize, bytesRead: bytesRead, bytesSkipped: bytesSkipped, chunks: chunks, newChunks: newChunks,
+            reusedChunks: reused, newBytes: newBytes, storedBytes: storedBytes, packsUploaded: newPacks.count, packsRecovered: recovered.count,
+            requests: store.objects.requestCounts - requestsBefore, durationSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// The newest snapshot of `group`, whose unchanged files need not be read again.
+    private func latestSnapshot(ofGroup group: String) async throws -> SnapshotManifest? {
+        try await store.snapshots().last { ($0.attributes["group"] ?? $0.root) == group }
+    }
+}
+
+/// zstd contexts shared by the chunk workers: each task borrows one, so contexts are made once per core, not
+/// once per chunk.
+final class CompressorPool: Sendable {
+    private let level: Int32
+    private let free = Locked<[Zstd.Compressor]>([])
+
+    init(level: Int32) { self.level = level }
+
+    /// The stored form of `raw`: zstd when it shrinks, raw otherwise (and always raw at level 0).
+    func compress(_ raw: [UInt8]) -> ([UInt8], ChunkCodec) {
+        guard level > 0 else { return (raw, .raw) }
+        let compressor = free.withLock { $0.popLast() } ?? Zstd.Compressor(level: level)
+        defer { free.withLock { $0.append(compressor) } }
+        var out: [UInt8] = []
+        let smaller = raw.withUnsafeBytes { compressor.compress($0, into: &out) }
+        return smaller ? (out, .zstd) : (raw, .raw)
+    }
+}

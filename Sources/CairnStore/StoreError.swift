@@ -1,0 +1,39 @@
+/// A problem with the store's content or with how it is used: a damaged pack, a missing chunk, an unknown
+/// snapshot id, a lock held by someone else. Transport failures stay `ObjectStoreError`.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Bytes that fail their checksum or do not decode.
+        case corrupt
+        /// Something a manifest or index refers to is not there.
+        case missing
+        /// A store or object written by a newer Cairn.
+        case unsupported
+        /// A snapshot id that matches nothing, or more than one snapshot.
+        case unknownSnapshot
+        /// Another process holds a lock that excludes this operation.
+        case locked
+        /// The source to push cannot be read as asked.
+        case source
+        /// The server ignores conditional writes, so commits could overwrite each other.
+        case unsafeServer
+    }
+
+    public var kind: Kind
+    /// The object key, file or snapshot involved.
+    public var place: String
+    public var message: String
+    public var hint: String?
+
+    public init(_ kind: Kind, place: String, message: String, hint: String? = nil) {
+        self.kind = kind
+        self.place = place
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        var s = "\(place): \(message)"
+        if let hint { s += " (\(hint))" }
+        return s
+    }
+}

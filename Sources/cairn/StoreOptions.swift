@@ -1,0 +1,16 @@
+import ArgumentParser
+import CairnTools
+
+/// Options every store command shares: how to reach S3 and how long to wait for a lock.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "S3 endpoint URL for S3-compatible servers (beats AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and ~/.aws/config).")
+    var endpoint: String?
+
+    @Option(help: "AWS profile in ~/.aws/credentials and ~/.aws/config (beats AWS_PROFILE).")
+    var profile: String?
+
+    @Option(name: .customLong("lock-wait"), help: "Seconds to wait while another process holds a conflicting lock on the store.")
+    var lockWait: Double = 600
+
+    var s3: StoreOpener.S3Options { StoreOpener.S3Options(endpoint: endpoint, profile: profile) }
+}

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""An HTTP/1.1 proxy on 127.0.0.1 that forwards to an S3-compatible server and makes some requests fail, so tests can
+prove that a client retries.
+
+    scripts/fault-proxy.py UPSTREAM [--fail-every N] [--seed S] [--faults 500,503,drop,reset]
+
+UPSTREAM is `http://host:port`. Prints one JSON line, {"endpoint": "http://127.0.0.1:PORT", "upstream": ...}, then
+serves until stdin closes or SIGTERM/SIGINT; at exit it prints {"requests": n, "faults": {...}} on stdout.
+
+Requests are numbered in arrival order; every N-th one (N = --fail-every, default 3) fails in a way drawn from a
+random generator seeded with --seed, so a run is reproducible for a given arrival order:
+  500    answer 500 InternalError (S3 XML body) without forwarding
+  503    answer 503 SlowDown (S3 XML body) without forwarding
+  drop   forward, then send only part of the upstream's response and close the connection
+  reset  read the request, then close the connection without answering
+The request bytes go upstream unchanged, Host header included: clients sign for the proxy's host:port, and servers
+check the signature against the Host header they receive, so it still matches.
+"""
+import argparse
+import json
+import random
+import signal
+import socket
+import socketserver
+import sys
+import threading
+
+FAULT_KINDS = ("500", "503", "drop", "reset")
+
+
+class Faults:
+    def __init__(self, every, seed, kinds):
+        self.every = every
+        self.rng = random.Random(seed)
+        self.kinds = kinds
+        self.count = 0
+        self.injected = {k: 0 for k in kinds}
+        self.lock = threading.Lock()
+
+    def next(self):
+        """The fault for the next request, or None."""
+        with self.lock:
+            self.count += 1
+            if self.every <= 0 or self.count % self.every != 0:
+                return None
+            kind = self.rng.choice(self.kinds)
+            self.injected[kind] += 1
+            return kind
+
+
+class ConnectionClosed(Exception):
+    pass
+
+
+def read_head(f):
+    """Start line and header lines up to the blank line, as raw bytes; None at a clean end of stream."""
+    lines = []
+    while True:
+        line = f.readline(65537)
+        if not line:
+            if lines:
+                raise ConnectionClosed("end of stream inside a header")
+            return None
+        if len(line) > 65536:
+            raise ConnectionClosed("header line too long")
+        lines.append(line)
+        if line in (b"\r\n", b"\n"):
+            return b"".join(lines)
+
+
+def header_values(head):
+    headers = {}
+    for line in head.split(b"\r\n")[1:]:
+        if b":" in line:
+            name, value = line.split(b":", 1)
+            headers.setdefault(name.strip().lower().decode("latin-1"), []).append(value.strip().decode("latin-1"))
+    return headers
+
+
+def read_exactly(f, n):
+    data = f.read(n)
+    if len(data) != n:
+        raise ConnectionClosed("end of stream inside a body")
+    return data
+
+
+def read_chunked(f):
+    """A chunked body, returned raw (with its framing) so it can be passed on unchanged."""
+    out = []
+    while True:
+        line = f.readline(65537)
+        if not line:
+            raise ConnectionClosed("end of stream inside a chunked body")
+        out.append(line)
+        size = int(line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            while True:  # trailers, then the blank line
+                t = f.readline(65537)
+                if not t:
+                    raise ConnectionClosed("end of stream inside chunk trailers")
+                out.append(t)
+                if t in (b"\r\n", b"\n"):
+                    return b"".join(out)
+        out.append(read_exactly(f, size + 2))
+
+
+def read_body(f, headers, no_body):
+    """The body after a head (raw bytes) and whether the message ends only when the connection closes."""
+    if no_body:
+        return b"", False
+    if "chunked" in ",".join(headers.get("transfer-encoding", [])).lower():
+        return read_chunked(f), False
+    if "content-length" in headers:
+        return read_exactly(f, int(headers["content-length"][0])), False
+    return None, True
+
+
+def s3_error(status, reason, code, message):
+    body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>fault-proxy</RequestId></Error>").encode()
+    head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {len(body)}\r\n"
+            "Connection: keep-alive\r\n\r\n").encode()
+    return head + body
+
+
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        server = self.server
+        client = self.request
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        cin = client.makefile("rb")
+        upstream = None
+        uin = None
+        try:
+            while True:
+                head = read_head(cin)
+                if head is None:
+                    return
+                method = head.split(b" ", 1)[0].upper()
+                req_headers = header_values(head)
+                body, _ = read_body(cin, req_headers, no_body=False)
+                body = body or b""
+                fault = server.faults.next()
+                if fault == "500":
+                    client.sendall(s3_error(500, "Internal Server Error", "InternalError",
+                                            "We encountered an internal error. Please try again."))
+                    continue
+                if fault == "503":
+                    client.sendall(s3_error(503, "Slow Down", "SlowDown", "Please reduce your request rate."))
+                    continue
+                if fault == "reset":
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    return
+                if upstream is None:
+                    upstream = socket.create_connection(server.upstream, timeout=120)
+                    upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    uin = upstream.makefile("rb")
+                upstream.sendall(head + body)
+                resp_head = read_head(uin)
+                if resp_head is None:
+                    return
+                status = int(resp_head.split(b" ", 2)[1])
+                resp_headers = header_values(resp_head)
+                no_body = method == b"HEAD" or status in (204, 304) or 100 <= status < 200
+                resp_body, until_close = read_body(uin, resp_headers, no_body)
+                if until_close:
+                    resp_body = uin.read()
+                whole = resp_head + resp_body
+                if fault == "drop":
+                    client.sendall(whole[: max(1, len(whole) // 2)])
+                    return
+                client.sendall(whole)
+                if until_close or "close" in ",".join(resp_headers.get("connection", [])).lower():
+                    return
+        except (ConnectionClosed, OSError, ValueError):
+            return
+        finally:
+            for s in (uin, upstream, cin):
+                try:
+                    if s is not None:
+                        s.close()
+                except OSError:
+                    pass
+
+
+class Proxy(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("upstream", help="http://host:port of the real server")
+    parser.add_argument("--fail-every", type=int, default=3, help="fail every N-th request (0: never)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--faults", default=",".join(FAULT_KINDS), help="comma-separated subset of " + ",".join(FAULT_KINDS))
+    args = parser.parse_args()
+
+    up = args.upstream
+    if not up.startswith("http://"):
+        parser.error("UPSTREAM must be http://host:port")
+    hostport = up[len("http://"):].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    kinds = tuple(k for k in args.faults.split(",") if k)
+    if not kinds or any(k not in FAULT_KINDS for k in kinds):
+        parser.error("--faults takes a comma-separated subset of " + ",".join(FAULT_KINDS))
+
+    proxy = Proxy(("127.0.0.1", 0), Handler)
+    proxy.upstream = (host or "127.0.0.1", int(port))
+    proxy.faults = Faults(args.fail_every, args.seed, kinds)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+    def watch_stdin():
+        try:
+            while sys.stdin.buffer.read(65536):
+                pass
+        except OSError:
+            pass
+        stop.set()
+
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    print(json.dumps({"endpoint": f"http://127.0.0.1:{proxy.server_address[1]}", "upstream": up}), flush=True)
+    stop.wait()
+    proxy.shutdown()
+    proxy.server_close()
+    f = proxy.faults
+    print(json.dumps({"requests": f.count, "faults": f.injected}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
