@@ -1,0 +1,94 @@
+import CairnCore
+import Testing
+
+@testable import CairnStore
+
+@Suite("packs and index objects")
+struct PackFormatTests {
+    func samplePack() -> (bytes: [UInt8], table: PackTable) {
+        var w = PackWriter(capacity: 1 << 16)
+        for i in 0..<5 {
+            let raw = StoreTestSupport.bytes(count: 1000 + i * 10, seed: UInt64(i))
+            w.append(id: ChunkID.hash(raw), stored: raw, rawLength: raw.count, codec: .raw)
+        }
+        return w.finish()
+    }
+
+    @Test("a pack's table decodes from its tail and its name is its hash")
+    func roundTrip() throws {
+        let (bytes, table) = samplePack()
+        #expect(table.packID == ChunkID.hash(bytes))
+        let tailLength = table.entries.count * PackTable.entrySize + PackTable.trailerSize
+        let decoded = try PackTable.decode(tail: Array(bytes[(bytes.count - tailLength)...]), packID: table.packID, packSize: UInt64(bytes.count), place: "p")
+        #expect(decoded == table)
+        #expect(PackTable.id(fromKey: PackTable.key(for: table.packID)) == table.packID)
+        #expect(PackTable.id(fromKey: "packs/00/" + table.packID.hex) == nil || table.packID.hex.hasPrefix("00"))
+    }
+
+    @Test("every flipped byte of a pack tail is caught, and every truncation")
+    func tailCorruption() throws {
+        let (bytes, table) = samplePack()
+        let tailLength = table.entries.count * PackTable.entrySize + PackTable.trailerSize
+        let tail = Array(bytes[(bytes.count - tailLength)...])
+        for i in 0..<tail.count {
+            var bad = tail
+            bad[i] ^= 0x40
+            #expect(throws: StoreError.self) {
+                try PackTable.decode(tail: bad, packID: table.packID, packSize: UInt64(bytes.count), place: "p")
+            }
+        }
+        for n in 0..<tail.count {
+            #expect(throws: StoreError.self) {
+                try PackTable.decode(tail: Array(tail[n...].dropLast(n == 0 ? 1 : 0)), packID: table.packID, packSize: UInt64(bytes.count), place: "p")
+            }
+        }
+    }
+
+    @Test("an index object round-trips; flips and truncations are refused with the object named")
+    func indexFile() throws {
+        let (_, table) = samplePack()
+        let file = IndexFile(packs: [table, PackTable(packID: ChunkID.hash([1, 2, 3]), packSize: 20, entries: [])])
+        let bytes = file.encoded()
+        #expect(try IndexFile.decode(bytes, place: "index/x") == file)
+        for i in stride(from: 0, to: bytes.count, by: 7) {
+            var bad = bytes
+            bad[i] ^= 0x01
+            let error = #expect(throws: StoreError.self) { try IndexFile.decode(bad, place: "index/x") }
+            #expect(error?.place.hasPrefix("index/x") == true)
+        }
+        for n in 0..<bytes.count {
+            #expect(throws: StoreError.self) { try IndexFile.decode(Array(bytes[0..<n]), place: "index/x") }
+        }
+    }
+
+    @Test("manifests refuse unsafe paths, bad chunk ids and a content that does not match the id")
+    func manifestChecks() throws {
+        let chunk = ChunkID.hash([1]).hex
+        func manifest(_ path: String, chunks: [String] = [chunk]) -> SnapshotManifest {
+            SnapshotManifest(kind: "directory", source: "s", root: "/r", host: "h", createdAt: .init(timeIntervalSince1970: 0), attributes: [:],
+                             files: [.init(path: path, size: 1, mtimeNs: 0, mode: 0o644, chunks: chunks)],
+                             stats: .init(chunks: 1, newChunks: 1, newBytes: 1, storedBytes: 1, durationSeconds: 0))
+        }
+        let good = manifest("a/b")
+        #expect(try SnapshotManifest.decode(good.encoded(), key: good.key, place: "m") == good)
+        for path in ["../etc/passwd", "/etc/passwd", "a/../../b", "a//b", "", "./a"] {
+            let m = manifest(path)
+            #expect(throws: StoreError.self) { try SnapshotManifest.decode(m.encoded(), key: m.key, place: "m") }
+        }
+        let badChunk = manifest("a", chunks: ["zz"])
+        #expect(throws: StoreError.self) { try SnapshotManifest.decode(badChunk.encoded(), key: badChunk.key, place: "m") }
+        var tampered = good
+        tampered.files[0].size = 2
+        #expect(throws: StoreError.self) { try SnapshotManifest.decode(tampered.encoded(), key: good.key, place: "m") }
+        #expect(throws: StoreError.self) { try SnapshotManifest.decode(good.encoded(), key: "snapshots/other", place: "m") }
+    }
+
+    @Test("store keys with traversal are refused by the local store")
+    func keyValidation() async throws {
+        let dir = try StoreTestSupport.temporaryDirectory()
+        let store = try LocalObjectStore(root: dir, create: true)
+        for key in ["../x", "/x", "a/../../x", "a//b", ""] {
+            await #expect(throws: ObjectStoreError.self) { try await store.put(key, data: [1]) }
+        }
+    }
+}
