@@ -5,10 +5,16 @@ import CairnCore
 /// no longer exists, by its job-relative suffix (`<job-id>/shared/…`, `chk-N/…`, `taskowned/…`, `savepoint-…/…`).
 public struct FlinkPathResolver: Sendable {
     public let directory: String
+    /// Where the files are: the local file system, or a snapshot in a store.
+    public let files: any SnapshotFiles
     /// Directory listings, so that checking hundreds of thousands of references costs one `readdir` per directory.
-    private let listings = DirectoryListings()
+    private let listings: DirectoryListings
 
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String, files: any SnapshotFiles = LocalFiles()) {
+        self.directory = directory
+        self.files = files
+        listings = DirectoryListings(files: files)
+    }
 
     func exists(_ path: String) -> Bool { listings.contains(path) }
 
@@ -82,6 +88,9 @@ public struct FlinkPathResolver: Sendable {
 /// Caches the regular files of each directory asked about.
 final class DirectoryListings: Sendable {
     private let files = Locked<[String: Set<String>]>([:])
+    private let source: any SnapshotFiles
+
+    init(files: any SnapshotFiles) { source = files }
 
     func contains(_ path: String) -> Bool {
         contains(name: FilePaths.lastComponent(path), in: FilePaths.parent(path))
@@ -90,7 +99,7 @@ final class DirectoryListings: Sendable {
     func contains(name: String, in dir: String) -> Bool {
         files.withLock { files in
             if let known = files[dir] { return known.contains(name) }
-            let names = Set(FilePaths.list(dir).filter { FilePaths.kind(dir + "/" + $0) == .file })
+            let names = Set(source.fileNames(in: dir))
             files[dir] = names
             return names.contains(name)
         }

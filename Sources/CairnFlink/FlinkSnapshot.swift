@@ -11,13 +11,17 @@ public struct FlinkSnapshot: SnapshotView {
     private let counter: ReadCounter
 
     public init(source: String) throws {
-        let location = try FlinkSnapshotLocation.locate(source)
-        let file = try FileSource(path: location.metadataPath)
+        try self.init(location: try FlinkSnapshotLocation.locate(source), files: LocalFiles())
+    }
+
+    /// A snapshot whose files are read through `files` (for example from a Cairn store).
+    public init(location: FlinkSnapshotLocation, files: any SnapshotFiles) throws {
+        let file = try files.open(location.metadataPath)
         let bytes = try file.read(at: 0, count: Int(file.size))
         self.location = location
         self.metadata = try FlinkMetadataParser.parse(bytes, file: location.metadataPath)
         self.metadataSize = Int64(file.size)
-        self.resolver = FlinkPathResolver(directory: location.directory)
+        self.resolver = FlinkPathResolver(directory: location.directory, files: files)
         self.counter = ReadCounter(initial: file.bytesRead)
     }
 
@@ -108,12 +112,12 @@ public struct FlinkSnapshot: SnapshotView {
             return Array(data[Int(offset)..<Int(end)])
         case .segment(let start, _, _, _, _):
             guard let ref = handle.fileReference, let path = resolver.resolve(ref).localPath else { return [] }
-            let f = try FileSource(path: path)
+            let f = try resolver.files.open(path)
             defer { counter.add(f.bytesRead) }
             return try f.read(at: UInt64(start + offset), count: Int(end - offset))
         default:
             guard let ref = handle.fileReference, let path = resolver.resolve(ref).localPath else { return [] }
-            let f = try FileSource(path: path)
+            let f = try resolver.files.open(path)
             defer { counter.add(f.bytesRead) }
             return try f.read(at: UInt64(offset), count: Int(end - offset))
         }

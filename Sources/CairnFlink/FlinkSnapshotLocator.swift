@@ -14,6 +14,12 @@ public struct FlinkSnapshotLocation: Sendable, Equatable {
     /// Other complete checkpoints found beside it (`chk-N` directories with a `_metadata`), by number.
     public var otherCheckpoints: [String]
 
+    public init(metadataPath: String, directory: String, otherCheckpoints: [String] = []) {
+        self.metadataPath = metadataPath
+        self.directory = directory
+        self.otherCheckpoints = otherCheckpoints
+    }
+
     public static func locate(_ source: String) throws -> FlinkSnapshotLocation {
         let path = FilePaths.normalize(source)
         guard let kind = FilePaths.kind(path) else { throw IOError(path: source, operation: "open", errno: errno) }

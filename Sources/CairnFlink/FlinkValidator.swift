@@ -34,7 +34,7 @@ struct FlinkValidator {
             case .local(let path), .relocated(let path):
                 let size: Int64?
                 if let cached = checked[path] { size = cached } else {
-                    size = FilePaths.size(path)
+                    size = snapshot.resolver.files.size(path)
                     checked[path] = size
                 }
                 if let size, size < ref.requiredSize {

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import CairnCore
+import Dispatch
 
 /// A store in a local directory. Every write goes to a temporary file beside its target, is flushed with fsync,
 /// and then appears whole: `rename` to replace, `link` to create only if absent (the kernel refuses with EEXIST,
@@ -39,7 +40,22 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
         return root + "/" + key
     }
 
+    /// Runs blocking file I/O on Dispatch's threads, so a write waiting for fsync never holds one of the few
+    /// cooperative threads that hashing and compression need.
+    private func offload<T: Sendable>(_ work: @escaping @Sendable () throws(ObjectStoreError) -> T) async throws(ObjectStoreError) -> T {
+        let result: Result<T, ObjectStoreError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(returning: Result { () throws(ObjectStoreError) in try work() })
+            }
+        }
+        return try result.get()
+    }
+
     public func put(_ key: String, data: [UInt8]) async throws(ObjectStoreError) {
+        try await offload { () throws(ObjectStoreError) in try self.putNow(key, data: data) }
+    }
+
+    private func putNow(_ key: String, data: [UInt8]) throws(ObjectStoreError) {
         let target = try path(key)
         let temp = try writeTemporary(for: target, data: data)
         if rename(temp, target) != 0 {
@@ -67,6 +83,10 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
     }
 
     public func get(_ key: String) async throws(ObjectStoreError) -> [UInt8] {
+        try await offload { () throws(ObjectStoreError) in try self.getNow(key) }
+    }
+
+    private func getNow(_ key: String) throws(ObjectStoreError) -> [UInt8] {
         let p = try path(key)
         let source: FileSource
         do { source = try FileSource(path: p) } catch { throw Self.failure(p, error) }
@@ -77,6 +97,10 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
     }
 
     public func get(_ key: String, offset: UInt64, count: Int) async throws(ObjectStoreError) -> [UInt8] {
+        try await offload { () throws(ObjectStoreError) in try self.getNow(key, offset: offset, count: count) }
+    }
+
+    private func getNow(_ key: String, offset: UInt64, count: Int) throws(ObjectStoreError) -> [UInt8] {
         let p = try path(key)
         let source: FileSource
         do { source = try FileSource(path: p) } catch { throw Self.failure(p, error) }

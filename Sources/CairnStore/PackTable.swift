@@ -63,6 +63,13 @@ public struct PackTable: Sendable, Equatable {
         return w.bytes
     }
 
+    /// The table of a finished pack, named by the SHA-256 of its tail.
+    public static func named(bytes: [UInt8], entries: [PackEntry]) -> PackTable {
+        let tail = entries.count * entrySize + trailerSize
+        let id = bytes.withUnsafeBytes { ChunkID.hash(UnsafeRawBufferPointer(rebasing: $0[(bytes.count - tail)...])) }
+        return PackTable(packID: id, packSize: UInt64(bytes.count), entries: entries)
+    }
+
     /// Reads the entry count from a pack's last `trailerSize` bytes, checking the magic, version and that the
     /// table fits in `packSize`. Returns the table's length in bytes.
     public static func tableLength(trailer: [UInt8], packSize: UInt64, place: String) throws(StoreError) -> Int {
@@ -113,6 +120,9 @@ public struct PackTable: Sendable, Equatable {
         } catch { throw StoreError(.corrupt, place: place, message: "pack trailer: \(error)") }
         guard CRC32C.checksum(table) == crc else {
             throw StoreError(.corrupt, place: place, message: "pack table checksum mismatch (table at offset \(packSize - UInt64(tail.count)))")
+        }
+        guard ChunkID.hash(tail) == packID else {
+            throw StoreError(.corrupt, place: place, message: "pack tail does not hash to the pack's name (damaged or renamed)")
         }
         let tableStart = packSize - UInt64(tail.count)
         var entries: [PackEntry] = []

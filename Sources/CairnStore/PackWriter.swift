@@ -1,7 +1,8 @@
 import CairnCore
 
 /// Collects stored chunks into one pack, then appends the table and trailer. The pack's name is the SHA-256 of
-/// its bytes, so uploading the same pack twice writes the same object.
+/// its tail (table and trailer): the table holds every chunk's SHA-256 and the chunks fill the pack from offset 0
+/// to the table, so the tail commits to every byte — at a thousandth of the cost of hashing the whole pack.
 public struct PackWriter: Sendable {
     public private(set) var bytes: [UInt8] = []
     public private(set) var entries: [PackEntry] = []
@@ -24,13 +25,20 @@ public struct PackWriter: Sendable {
 
     /// The finished pack's bytes and table; the writer is empty afterwards.
     public mutating func finish() -> (bytes: [UInt8], table: PackTable) {
-        var out = bytes
+        let sealed = seal()
+        return (sealed.bytes, PackTable.named(bytes: sealed.bytes, entries: sealed.entries))
+    }
+
+    /// The finished pack's bytes and entries without its name, so the caller can hash it on another core.
+    public mutating func seal() -> (bytes: [UInt8], entries: [PackEntry]) {
+        let capacity = bytes.capacity
+        var out: [UInt8] = []
+        swap(&out, &bytes)  // hand the buffer over without copying it
         out.append(contentsOf: PackTable.encodeTail(entries))
-        let table = PackTable(packID: ChunkID.hash(out), packSize: UInt64(out.count), entries: entries)
-        bytes = []
-        bytes.reserveCapacity(out.count)
+        let sealed = (out, entries)
+        bytes.reserveCapacity(capacity)
         entries = []
         ids = []
-        return (out, table)
+        return sealed
     }
 }

@@ -99,9 +99,10 @@ public struct Pusher: Sendable {
             var chunksInFlight = 0, uploadsInFlight = 0
 
             func startUpload() {
-                let (bytes, table) = writer.finish()
+                let (bytes, entries) = writer.seal()
                 uploadsInFlight += 1
                 group.addTask {
+                    let table = PackTable.named(bytes: bytes, entries: entries)
                     try await objects.put(PackTable.key(for: table.packID), data: bytes)
                     return .uploaded(table)
                 }
@@ -160,7 +161,7 @@ public struct Pusher: Sendable {
                 var position = 0
                 var offset: UInt64 = 0
                 var chunkNumber = 0
-                let window = max(8 << 20, maxChunk * 2)
+                let window = max(16 << 20, maxChunk * 4)
                 while true {
                     if buffer.count - position < maxChunk && offset < reader.size {
                         buffer.removeSubrange(0..<position)

@@ -163,13 +163,20 @@ public struct StoreChecker: Sendable {
             return [Problem(place: place, message: "pack vanished while checking", affectedSnapshots: victims)]
         }
         var problems: [Problem] = []
-        if ChunkID.hash(bytes) != table.packID {
-            problems.append(Problem(place: place, message: "pack content does not hash to its name (damaged)", affectedSnapshots: victims))
-        }
+        // The tail's hash is the pack's name; the chunk hashes below cover every other byte.
         let tailLength = table.entries.count * PackTable.entrySize + PackTable.trailerSize
-        if bytes.count < tailLength || (try? PackTable.decode(tail: Array(bytes[(bytes.count - tailLength)...]), packID: table.packID,
-                                                              packSize: UInt64(bytes.count), place: place).entries) != table.entries {
-            problems.append(Problem(place: place, message: "pack table is damaged or differs from the index", affectedSnapshots: victims))
+        if bytes.count < tailLength {
+            problems.append(Problem(place: place, message: "pack is shorter than its table", affectedSnapshots: victims))
+        } else {
+            do {
+                let decoded = try PackTable.decode(tail: Array(bytes[(bytes.count - tailLength)...]), packID: table.packID,
+                                                   packSize: UInt64(bytes.count), place: place)
+                if decoded.entries != table.entries {
+                    problems.append(Problem(place: place, message: "pack table differs from the index", affectedSnapshots: victims))
+                }
+            } catch {
+                problems.append(Problem(place: error.place, message: error.message, affectedSnapshots: victims))
+            }
         }
         for e in table.entries {
             let end = Int(e.offset) + Int(e.storedLength)

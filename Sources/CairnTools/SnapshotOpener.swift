@@ -37,6 +37,27 @@ public enum SnapshotOpener {
         return NativeSnapshot(reader: try SnapshotReader(source: try FileSource(path: source)))
     }
 
+    /// The snapshot a store holds, read in place. Blocks on store reads: call it off the cooperative pool
+    /// (`BlockingBridge.offPool`).
+    public static func open(_ files: StoreSnapshotFiles) throws -> any SnapshotView {
+        let m = files.manifest
+        let place = "\(files.store.objects.location)#\(m.shortID)"
+        switch m.kind {
+        case "native":
+            guard let name = m.attributes["snapshotFile"] ?? m.files.first?.path else {
+                throw UsageError("\(place): the snapshot holds no file")
+            }
+            return NativeSnapshot(reader: try SnapshotReader(source: try files.open(files.path(of: name))))
+        case "flink-checkpoint", "flink-savepoint":
+            guard let metadata = m.attributes["metadataPath"] else { throw UsageError("\(place): the manifest does not name the _metadata file") }
+            let path = files.path(of: metadata)
+            let directory = path.split(separator: "/").dropLast().joined(separator: "/")
+            return try FlinkSnapshot(location: FlinkSnapshotLocation(metadataPath: path, directory: "/" + directory), files: files)
+        default:
+            throw UsageError("\(place) is a stored \(m.kind), not a checkpoint or savepoint; pull it to look inside")
+        }
+    }
+
     static func isFlink(_ path: String) throws -> Bool {
         let file = try FileSource(path: path)
         guard file.size >= 4 else { return false }

@@ -40,3 +40,29 @@ public enum StoreOpener {
         }
     }
 }
+
+extension StoreOpener {
+    /// Splits `STORE#SNAPSHOT` (the last `#`) when the part before it is an `s3://` URL or a local store directory;
+    /// nil for anything else, so local paths containing `#` keep working.
+    public static func storeReference(_ source: String) -> (store: String, snapshot: String)? {
+        guard let hash = source.lastIndex(of: "#") else { return nil }
+        let store = String(source[..<hash]), snapshot = String(source[source.index(after: hash)...])
+        guard !store.isEmpty, !snapshot.isEmpty else { return nil }
+        if store.hasPrefix("s3://") { return (store, snapshot) }
+        return LocalFiles().size(store + "/" + StoreConfig.key) != nil ? (store, snapshot) : nil
+    }
+
+    /// Opens `SNAPSHOT` in `STORE` for reading in place: the manifest and the index are loaded, file bytes are read
+    /// later, chunk by chunk. Close `files.store.objects` when done.
+    public static func snapshotFiles(store location: String, snapshot: String, s3: S3Options = S3Options()) async throws -> StoreSnapshotFiles {
+        let store = try await open(location, create: false, s3: s3)
+        do {
+            let manifest = try await store.resolve(snapshot)
+            let (index, _) = try await store.loadIndex(recoverPacks: false)
+            return StoreSnapshotFiles(store: store, manifest: manifest, index: index)
+        } catch {
+            await store.objects.close()
+            throw error
+        }
+    }
+}

@@ -19,10 +19,13 @@ struct InspectCommand: AsyncParsableCommand {
               cairn inspect demo/chk-3.cairn --by state --deep
               cairn inspect /checkpoints/8f3a…/chk-42          # a Flink checkpoint
               cairn inspect /checkpoints/8f3a…                 # the job's latest complete checkpoint
+              cairn inspect ./store#latest                     # a stored snapshot, read in place
             """)
 
-    @Argument(help: "A .cairn file, or a Flink _metadata, its directory, or a job's checkpoint directory.")
+    @Argument(help: "A .cairn file; a Flink _metadata, its directory, or a job's checkpoint directory; or STORE#SNAPSHOT.")
     var source: String
+
+    @OptionGroup var store: StoreOptions
 
     @Flag(help: "Print the documented JSON document instead of tables.")
     var json = false
@@ -41,8 +44,23 @@ struct InspectCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let view = try SnapshotOpener.open(source)
-        let report = try InspectReport.build(source: source, view: view, grouping: by, top: top, deep: deep)
+        let (source, by, top, deep) = (self.source, self.by, self.top, self.deep)
+        let report: InspectReport
+        if let ref = StoreOpener.storeReference(source) {
+            // Read in place: the manifest, the index, then only the chunks the questions need.
+            let files = try await StoreOpener.snapshotFiles(store: ref.store, snapshot: ref.snapshot, s3: store.s3)
+            do {
+                report = try await BlockingBridge.offPool {
+                    try InspectReport.build(source: source, view: try SnapshotOpener.open(files), grouping: by, top: top, deep: deep)
+                }
+                await files.store.objects.close()
+            } catch {
+                await files.store.objects.close()
+                throw error
+            }
+        } else {
+            report = try InspectReport.build(source: source, view: try SnapshotOpener.open(source), grouping: by, top: top, deep: deep)
+        }
         if json {
             Terminal.out(report.json.rendered())
         } else {

@@ -13,10 +13,13 @@ struct ValidateCommand: AsyncParsableCommand {
             Examples:
               cairn validate demo/chk-3.cairn
               cairn validate demo/chk-3.cairn --deep --json
+              cairn validate s3://bucket/cairn#3f9c2a --deep
             """)
 
-    @Argument(help: "A .cairn file, or a Flink _metadata, its directory, or a job's checkpoint directory.")
+    @Argument(help: "A .cairn file; a Flink _metadata, its directory, or a job's checkpoint directory; or STORE#SNAPSHOT.")
     var source: String
+
+    @OptionGroup var store: StoreOptions
 
     @Flag(help: "Read every block: checksums, full decode, key group of every key, typed values.")
     var deep = false
@@ -25,12 +28,24 @@ struct ValidateCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        let (source, deep) = (self.source, self.deep)
+        @Sendable func check(_ open: () throws -> any SnapshotView) -> Result<ValidationReport, any Error> {
+            do {
+                return .success(SnapshotValidator.validate(source: source, view: try open(), deep: deep))
+            } catch let e as SnapshotError {
+                return .success(SnapshotValidator.unopenable(source: source, error: e, deep: deep))
+            } catch {
+                return .failure(error)
+            }
+        }
         let report: ValidationReport
-        do {
-            let view = try SnapshotOpener.open(source)
-            report = SnapshotValidator.validate(source: source, view: view, deep: deep)
-        } catch let e as SnapshotError {
-            report = SnapshotValidator.unopenable(source: source, error: e, deep: deep)
+        if let ref = StoreOpener.storeReference(source) {
+            let files = try await StoreOpener.snapshotFiles(store: ref.store, snapshot: ref.snapshot, s3: store.s3)
+            let result = try await BlockingBridge.offPool { check { try SnapshotOpener.open(files) } }
+            await files.store.objects.close()
+            report = try result.get()
+        } else {
+            report = try check { try SnapshotOpener.open(source) }.get()
         }
         Terminal.out(json ? report.json.rendered() : report.text(style: Terminal.style))
         if !report.isValid { throw ExitCode(1) }
