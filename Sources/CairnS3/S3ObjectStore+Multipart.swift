@@ -18,7 +18,7 @@ extension S3ObjectStore {
             throw ObjectStoreError(.server, place: transport.place(key), message: "CreateMultipartUpload answered without an UploadId")
         }
 
-        do {
+        do throws(ObjectStoreError) {
             let etags = try await uploadParts(key, uploadId: uploadId, data: data, ranges: ranges)
             var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
             for (i, tag) in etags.enumerated() {
@@ -98,7 +98,7 @@ extension S3ObjectStore {
     static func multipartETag(_ data: [UInt8], ranges: [Range<Int>]) -> String {
         var digests: [UInt8] = []
         for r in ranges { digests += Array(Insecure.MD5.hash(data: data[r])) }
-        return md5Hex(digests) + "-\(ranges.count)"
+        return md5Hex(digests[...]) + "-\(ranges.count)"
     }
 
     static func xmlEscape(_ s: String) -> String {

@@ -122,21 +122,35 @@ public final class S3ObjectStore: ObjectStore {
         guard !overflow else { throw shortRead(k, offset: offset, count: count, size: nil) }
         let r = try await transport.send(
             .init(kind: .get, method: "GET", key: k, headers: [("range", "bytes=\(offset)-\(last)")], expectedBodySize: count))
-        switch r.status {
+        switch Self.rangeResult(status: r.status, body: r.body, offset: offset, count: count) {
+        case .bytes(let bytes): return bytes
+        case .short(let size): throw shortRead(k, offset: offset, count: count, size: size ?? totalSize(r))
+        case .other: throw failure(r, key: k, operation: "GET (range)")
+        }
+    }
+
+    enum RangeResult: Equatable {
+        case bytes([UInt8])
+        /// Fewer bytes than asked for; the object's size when the answer tells it.
+        case short(UInt64?)
+        /// Not an answer to a range request.
+        case other
+    }
+
+    /// The asked-for bytes from a ranged GET's answer: 206 with exactly `count` bytes, or 200 with the whole object
+    /// when the server ignores Range (rclone does), sliced here.
+    static func rangeResult(status: Int, body: [UInt8], offset: UInt64, count: Int) -> RangeResult {
+        switch status {
         case 206:
-            guard r.body.count == count else { throw shortRead(k, offset: offset, count: count, size: totalSize(r)) }
-            return r.body
+            return body.count == count ? .bytes(body) : .short(nil)
         case 200:
-            // The server ignored Range (rclone does) and sent the whole object.
-            guard UInt64(r.body.count) >= offset, UInt64(r.body.count) - offset >= UInt64(count) else {
-                throw shortRead(k, offset: offset, count: count, size: UInt64(r.body.count))
-            }
+            guard UInt64(body.count) >= offset, UInt64(body.count) - offset >= UInt64(count) else { return .short(UInt64(body.count)) }
             let start = Int(offset)
-            return Array(r.body[start..<(start + count)])
+            return .bytes(Array(body[start..<(start + count)]))
         case 416:
-            throw shortRead(k, offset: offset, count: count, size: totalSize(r))
+            return .short(nil)
         default:
-            throw failure(r, key: k, operation: "GET (range)")
+            return .other
         }
     }
 
@@ -238,8 +252,8 @@ public final class S3ObjectStore: ObjectStore {
 
     // MARK: - helpers
 
-    static func md5Hex<C: Collection>(_ data: C) -> String where C.Element == UInt8 {
-        Hex.encode(Array(Insecure.MD5.hash(data: Array(data))))
+    static func md5Hex(_ data: ArraySlice<UInt8>) -> String {
+        Hex.encode(Array(Insecure.MD5.hash(data: data)))
     }
 
     /// The stored object's ETag without quotes, lowercased; nil when there is none.

@@ -81,11 +81,12 @@ final class S3Transport: Sendable {
         signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region, service: "s3")
         limiter = ConcurrencyLimiter(limit: configuration.maxConcurrentRequests)
 
+        var pool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxConcurrentRequests))
+        pool.retryConnectionEstablishment = false  // a refused connection is our retry policy's business
         var client = HTTPClient.Configuration(
             timeout: .init(connect: Self.amount(configuration.connectTimeout), read: Self.amount(configuration.requestTimeout)),
-            connectionPool: .init(
-                idleTimeout: .seconds(60),
-                concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxConcurrentRequests)))
+            connectionPool: pool)
         client.httpVersion = .http1Only  // parallel part uploads want separate TCP connections
         client.redirectConfiguration = .disallow  // S3 redirects mean a wrong region; say so instead
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: client)
@@ -122,7 +123,8 @@ final class S3Transport: Sendable {
 
     /// Sends `request`, retrying transient failures under the configured policy.
     func send(_ request: Request) async throws(ObjectStoreError) -> Response {
-        let payloadHash = SigV4Signer.sha256Hex(Array(request.body))
+        // Bodies are in memory, so sign the real payload hash (S3 then rejects a body changed on the way).
+        let payloadHash = Hex.encode(Array(SHA256.hash(data: request.body)))
         let md5 = request.sendContentMD5 ? Data(Insecure.MD5.hash(data: request.body)).base64EncodedString() : nil
         let policy = configuration.retry
         let clock = ContinuousClock()
@@ -230,12 +232,23 @@ final class S3Transport: Sendable {
         let signed = signer.sign(
             SigV4Signer.Request(method: request.method, path: path, query: request.query, headers: headers),
             payloadHash: payloadHash, at: now, options: .s3)
-        let query = request.query
-            .map { (SigV4Signer.encode($0.0, keepSlash: false), SigV4Signer.encode($0.1, keepSlash: false)) }
-            .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-            .map { "\($0.0)=\($0.1)" }.joined(separator: "&")
-        let url = "\(endpoint.scheme)://\(endpoint.authority)\(SigV4Signer.encode(path, keepSlash: true))" + (query.isEmpty ? "" : "?" + query)
+        let query = Self.canonicalQuery(request.query)
+        var url = endpoint.scheme + "://" + endpoint.authority
+        url += SigV4Signer.encode(path, keepSlash: true)
+        if !query.isEmpty { url += "?" + query }
         return (url, signed.headers)
+    }
+
+    /// The query as the signer encodes it: each name and value percent-encoded, sorted, joined with `&`.
+    static func canonicalQuery(_ items: [(String, String)]) -> String {
+        var pairs: [(String, String)] = []
+        for (name, value) in items {
+            pairs.append((SigV4Signer.encode(name, keepSlash: false), SigV4Signer.encode(value, keepSlash: false)))
+        }
+        pairs.sort { a, b in a.0 != b.0 ? a.0 < b.0 : a.1 < b.1 }
+        var parts: [String] = []
+        for (name, value) in pairs { parts.append(name + "=" + value) }
+        return parts.joined(separator: "&")
     }
 
     // MARK: - what to retry

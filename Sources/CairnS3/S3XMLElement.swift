@@ -1,7 +1,6 @@
+import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
-#else
-import Foundation
 #endif
 
 /// A parsed XML element from an S3 response, names without namespace prefixes. S3 answers are small (a list page is

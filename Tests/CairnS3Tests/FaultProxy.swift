@@ -1,0 +1,43 @@
+import Foundation
+
+/// scripts/fault-proxy.py in front of a server: it forwards requests unchanged and fails every N-th one (500
+/// InternalError, 503 SlowDown, a response cut in the middle, or a connection closed without an answer).
+final class FaultProxy: Sendable {
+    struct Report: Sendable {
+        /// Requests the proxy read, failed ones included.
+        var requests: Int
+        /// Faults injected, by kind (`500`, `503`, `drop`, `reset`).
+        var faults: [String: Int]
+        var totalFaults: Int { faults.values.reduce(0, +) }
+    }
+
+    let endpoint: String
+    private let helper: HelperProcess
+
+    private init(endpoint: String, helper: HelperProcess) {
+        self.endpoint = endpoint
+        self.helper = helper
+    }
+
+    static func start(upstream: String, failEvery: Int, seed: Int = 1, faults: [String] = ["500", "503", "drop", "reset"]) async throws -> FaultProxy {
+        let helper = try await HelperProcess.launch(
+            script: "fault-proxy.py",
+            arguments: [upstream, "--fail-every", String(failEvery), "--seed", String(seed), "--faults", faults.joined(separator: ",")],
+            startTimeout: 60)
+        guard let endpoint = helper.firstLine["endpoint"] as? String else {
+            _ = await helper.stop()
+            throw HelperProcess.Failure("fault-proxy.py printed no endpoint")
+        }
+        return FaultProxy(endpoint: endpoint, helper: helper)
+    }
+
+    /// Stops the proxy and returns what it did.
+    func stop() async throws -> Report {
+        let output = await helper.stop()
+        guard let line = output.split(separator: "\n").last, let data = line.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let requests = object["requests"] as? Int, let faults = object["faults"] as? [String: Int]
+        else { throw HelperProcess.Failure("fault-proxy.py printed no report at exit: \(String(reflecting: output))") }
+        return Report(requests: requests, faults: faults)
+    }
+}
