@@ -242,4 +242,20 @@ struct S3ObjectStoreTests {
             #expect(try await store.get("x") == [7])
         }
     }
+
+    @Test(arguments: S3TestServer.Kind.allCases)
+    func openFromTheEnvironment(_ kind: S3TestServer.Kind) async throws {
+        let server = try S3TestServer.running(kind)
+        let env = server.environment.merging(["HOME": "/nonexistent"]) { a, _ in a }
+        let store = try S3ObjectStore.open(url: server.url(), environment: env)
+        do {
+            try await store.put("config", data: Array("{}".utf8))
+            #expect(try await store.get("config") == Array("{}".utf8))
+            #expect(store.location.hasPrefix("s3://\(server.bucket)/t-") && store.location.hasSuffix(" at \(server.endpoint)"))
+        } catch {
+            await store.close()
+            throw error
+        }
+        await store.close()
+    }
 }

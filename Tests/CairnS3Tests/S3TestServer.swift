@@ -12,6 +12,7 @@ import Testing
 //             try await S3TestServer.running(kind).withStore { store in … }
 //         }
 //     }
+// A test that runs the `cairn` binary can pass `server.environment` to it and use `server.url()` as the STORE.
 // Each suite that carries the trait starts its own servers once, before its first test, and stops them after its
 // last; suites run in parallel and share nothing. Every `withStore` call gets a fresh random key prefix in the
 // server's bucket, so tests inside a suite do not see each other's objects either.
@@ -64,6 +65,19 @@ final class S3TestServer: Sendable {
 
     /// Stops the server and removes its data.
     func stop() async { _ = await helper.stop() }
+
+    /// The variables that point the AWS tools, and `cairn` run as a child process, at this server.
+    var environment: [String: String] {
+        [
+            "AWS_ACCESS_KEY_ID": accessKeyId, "AWS_SECRET_ACCESS_KEY": secretAccessKey, "AWS_REGION": region,
+            "AWS_ENDPOINT_URL": endpoint,
+        ]
+    }
+
+    /// `s3://bucket/prefix` in this server's bucket, with a fresh random prefix unless one is given.
+    func url(prefix: String? = nil) -> String {
+        "s3://\(bucket)/" + (prefix ?? "t-" + UUID().uuidString.lowercased().prefix(13))
+    }
 
     /// A configuration for this server with its credentials, a fast retry policy, and `configure` applied.
     func configuration(endpoint: String? = nil, configure: (inout S3Configuration) -> Void = { _ in }) -> S3Configuration {
