@@ -38,7 +38,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat", "CairnFlink", "CairnStore"]),
+        .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat", "CairnFlink", "CairnStore", "CairnS3"]),
         .executableTarget(
             name: "cairn",
             dependencies: [

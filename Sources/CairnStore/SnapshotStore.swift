@@ -23,12 +23,12 @@ public struct SnapshotStore: Sendable {
             return SnapshotStore(objects: objects, config: try StoreConfig.decode(bytes, place: place))
         } catch let e as ObjectStoreError where e.kind == .notFound {
             guard create else {
-                throw StoreError(.missing, place: place, message: "no Cairn store here (no config object)", hint: "`cairn push SOURCE \(objects.location)` creates one")
+                throw StoreError(.notAStore, place: place, message: "no Cairn store here (no config object)", hint: "`cairn push SOURCE \(objects.location)` creates one")
             }
             // Refuse a non-empty location that is not a store, so a typo never scatters objects into someone's data.
             let existing = try await objects.list(prefix: "")
             if let other = existing.first(where: { !$0.key.hasPrefix("locks/") }) {
-                throw StoreError(.missing, place: objects.location, message: "not empty (holds \(other.key)) and not a Cairn store",
+                throw StoreError(.notAStore, place: objects.location, message: "not empty (holds \(other.key)) and not a Cairn store",
                                  hint: "choose an empty directory or prefix")
             }
             let config = newConfig()

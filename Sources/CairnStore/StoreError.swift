@@ -14,6 +14,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case locked
         /// The source to push cannot be read as asked.
         case source
+        /// The location holds no Cairn store (no `config`), or holds something else.
+        case notAStore
         /// The server ignores conditional writes, so commits could overwrite each other.
         case unsafeServer
     }

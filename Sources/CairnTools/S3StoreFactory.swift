@@ -1,9 +1,11 @@
 import CairnCore
+import CairnS3
 import CairnStore
 
-/// The bridge to CairnS3, kept apart so the rest of CairnTools never imports the HTTP stack.
+/// The bridge to CairnS3: credentials, region and endpoint come from the AWS_* variables and ~/.aws files,
+/// `--endpoint` and `--profile` win over both.
 enum S3StoreFactory {
     static func open(url: String, options: StoreOpener.S3Options) throws -> any ObjectStore {
-        throw UsageError("\(url): S3 stores are not wired in yet")
+        try S3ObjectStore.open(url: url, endpointOverride: options.endpoint, profile: options.profile)
     }
 }
