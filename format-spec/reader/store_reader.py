@@ -238,7 +238,10 @@ def parse_manifest(key, data):
              key, None, f"{f['path']}: chunks must be 64-hex-digit ids")
         total += f["size"]
     need(m["logicalSize"] == total, key, None, f"logicalSize {m['logicalSize']} != sum of file sizes {total}")
-    cid = content_id(m)
+    try:
+        cid = content_id(m)
+    except UnicodeEncodeError as e:
+        raise StoreError(key, None, f"a string is not valid Unicode (lone surrogate?): {e}")
     need(m["id"] == cid == key.split("/")[-1], key, json_offset(data, m["id"]),
          f"content id is {cid}; the manifest says {m['id']}, the key {key.split('/')[-1]}")
     return m
