@@ -51,9 +51,11 @@ let package = Package(
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnCore"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"], exclude: ["aws-sig-v4-test-suite"]),
-        .testTarget(name: "CairnS3Tests", dependencies: ["CairnS3", "CairnStore", "CairnCore"]),
+        // Real S3 servers and a fault-injecting proxy for tests (scripts/s3-test-server.py, scripts/fault-proxy.py).
+        .target(name: "CairnTestSupport", dependencies: ["CairnS3", "CairnStore"], path: "Tests/CairnTestSupport"),
+        .testTarget(name: "CairnS3Tests", dependencies: ["CairnS3", "CairnStore", "CairnCore", "CairnTestSupport"]),
         .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnCore"]),
-        .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnCore"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnCore", "CairnTestSupport", "CairnS3"]),
     ],
     swiftLanguageModes: [.v6]
 )

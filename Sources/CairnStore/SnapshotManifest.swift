@@ -136,6 +136,23 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
                 throw StoreError(.corrupt, place: place, message: "file \(f.path): chunk id \"\(c.prefix(80))\" is not 64 hex digits")
             }
         }
+        // Unique paths, none a directory of another: a pull must never write one file into or over another.
+        var paths = Set<String>()
+        for f in m.files where !paths.insert(f.path).inserted {
+            throw StoreError(.corrupt, place: place, message: "file path \(String(reflecting: f.path)) appears twice")
+        }
+        for f in m.files {
+            var parent = Substring(f.path)
+            while let slash = parent.lastIndex(of: "/") {
+                parent = parent[..<slash]
+                if paths.contains(String(parent)) {
+                    throw StoreError(.corrupt, place: place, message: "\(String(reflecting: String(parent))) is both a file and the directory of \(f.path)")
+                }
+            }
+        }
+        guard m.logicalSize == m.files.reduce(0, { $0 + $1.size }) else {
+            throw StoreError(.corrupt, place: place, message: "logicalSize \(m.logicalSize) is not the sum of the file sizes")
+        }
         guard m.contentID.hex == m.id, key == Self.key(m.id) else {
             throw StoreError(.corrupt, place: place, message: "manifest content does not match its id \(m.id.prefix(12))")
         }

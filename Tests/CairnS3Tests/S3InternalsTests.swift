@@ -1,3 +1,4 @@
+import CairnTestSupport
 import CairnStore
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import CairnTestSupport
 import CairnS3
 import CairnStore
 import Foundation

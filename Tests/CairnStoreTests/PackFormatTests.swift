@@ -76,6 +76,13 @@ struct PackFormatTests {
             let m = manifest(path)
             #expect(throws: StoreError.self) { try SnapshotManifest.decode(m.encoded(), key: m.key, place: "m") }
         }
+        for files in [["a", "a"], ["a", "a/b"]] {
+            var m = manifest(files[0])
+            m.files.append(.init(path: files[1], size: 1, mtimeNs: 0, mode: 0o644, chunks: [chunk]))
+            m.logicalSize = 2
+            m.id = m.contentID.hex
+            #expect(throws: StoreError.self) { try SnapshotManifest.decode(m.encoded(), key: m.key, place: "m") }
+        }
         let badChunk = manifest("a", chunks: ["zz"])
         #expect(throws: StoreError.self) { try SnapshotManifest.decode(badChunk.encoded(), key: badChunk.key, place: "m") }
         var tampered = good

