@@ -8,13 +8,18 @@ public struct PushSource: Sendable {
         public var size: UInt64
         public var mtimeNs: Int64
         public var mode: UInt32
+        /// Offsets where the file's own format starts a unit (a `.cairn` file's blocks), ascending. Chunks are cut
+        /// there instead of by FastCDC — blocks are already cut on content and compressed one by one, so one
+        /// changed block then costs one chunk — with small units merged and large ones split by FastCDC.
+        public var boundaries: [UInt64]
 
-        public init(relativePath: String, absolutePath: String, size: UInt64, mtimeNs: Int64, mode: UInt32) {
+        public init(relativePath: String, absolutePath: String, size: UInt64, mtimeNs: Int64, mode: UInt32, boundaries: [UInt64] = []) {
             self.relativePath = relativePath
             self.absolutePath = absolutePath
             self.size = size
             self.mtimeNs = mtimeNs
             self.mode = mode
+            self.boundaries = boundaries
         }
     }
 

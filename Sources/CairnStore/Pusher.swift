@@ -59,6 +59,7 @@ public struct Pusher: Sendable {
         let requestsBefore = store.objects.requestCounts
         let chunker = try FastCDC(store.config.chunkerParameters)
         let maxChunk = store.config.chunkMaxSize
+        let minChunk = store.config.chunkMinSize
         let packTarget = store.config.packTargetSize
         let level = Int32(store.config.zstdLevel)
 
@@ -161,6 +162,7 @@ public struct Pusher: Sendable {
                 var position = 0
                 var offset: UInt64 = 0
                 var chunkNumber = 0
+                var nextBoundary = 0
                 let window = max(16 << 20, maxChunk * 4)
                 while true {
                     if buffer.count - position < maxChunk && offset < reader.size {
@@ -174,7 +176,28 @@ public struct Pusher: Sendable {
                         bytesRead += UInt64(n)
                     }
                     if position == buffer.count { break }
-                    let length = buffer.withUnsafeBytes { chunker.cutPoint(UnsafeRawBufferPointer(rebasing: $0[position...])) }
+                    let available = buffer.count - position
+                    var limit = available
+                    var exact = false
+                    if !file.boundaries.isEmpty {
+                        // Cut at the format's own units: the next boundary, merged with the following ones while
+                        // the piece stays under the chunker's minimum.
+                        let here = offset - UInt64(available)
+                        while nextBoundary < file.boundaries.count && file.boundaries[nextBoundary] <= here { nextBoundary += 1 }
+                        var end = nextBoundary < file.boundaries.count ? file.boundaries[nextBoundary] : file.size
+                        var following = nextBoundary + 1
+                        while end - here < UInt64(minChunk), following <= file.boundaries.count {
+                            let candidate = following < file.boundaries.count ? file.boundaries[following] : file.size
+                            guard candidate - here <= UInt64(maxChunk) else { break }
+                            end = candidate
+                            following += 1
+                        }
+                        limit = Int(min(UInt64(available), end - here))
+                        exact = limit <= maxChunk && end - here == UInt64(limit)
+                    }
+                    let length = exact ? limit : buffer.withUnsafeBytes {
+                        chunker.cutPoint(UnsafeRawBufferPointer(rebasing: $0[position..<(position + limit)]))
+                    }
                     let piece = Array(buffer[position..<(position + length)])
                     position += length
                     fileChunks[fileNumber].append(nil)

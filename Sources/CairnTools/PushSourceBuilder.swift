@@ -33,9 +33,12 @@ public enum PushSourceBuilder {
         let reader = try SnapshotReader(source: try FileSource(path: path))
         let meta = reader.index.metadata
         let root = parent(path)
+        var file = try file(path, root: root)
+        // Chunk at block boundaries, and where the index begins.
+        file.boundaries = (reader.index.blocks.map(\.offset) + [reader.indexOffset]).filter { $0 > 0 && $0 < file.size }.sorted()
         var attributes = ["group": "native:" + root, "snapshotFile": lastComponent(path), "snapshotId": meta.snapshotId]
         if !meta.jobId.isEmpty { attributes["jobId"] = meta.jobId }
-        return PushSource(kind: "native", source: source, root: root, attributes: attributes, files: [try file(path, root: root)])
+        return PushSource(kind: "native", source: source, root: root, attributes: attributes, files: [file])
     }
 
     static func flink(_ source: String, _ path: String) throws -> PushSource {

@@ -87,6 +87,41 @@ struct SnapshotStoreTests {
         #expect(try await StoreChecker(store: store).check(readData: true).problems.isEmpty)
     }
 
+    @Test("files with format boundaries are cut there: a change inside one unit stores one chunk")
+    func boundaries() async throws {
+        let src = try StoreTestSupport.temporaryDirectory("src"), storeDir = try StoreTestSupport.temporaryDirectory()
+        defer { for d in [src, storeDir] { try? FileManager.default.removeItem(atPath: d) } }
+        // Units of irregular sizes (some below the 16 KiB minimum, one above the 256 KiB maximum).
+        let sizes = [40_000, 5_000, 6_000, 90_000, 300_000, 70_000, 20_000, 150_000]
+        var bytes: [UInt8] = []
+        var cuts: [UInt64] = []
+        for (n, size) in sizes.enumerated() {
+            if n > 0 { cuts.append(UInt64(bytes.count)) }
+            bytes += StoreTestSupport.bytes(count: size, seed: 900 + UInt64(n))
+        }
+        let path = src + "/snapshot.bin"
+        try StoreTestSupport.write(bytes, to: path)
+        func source() throws -> PushSource {
+            var s = try StoreTestSupport.source(src)
+            s.files[0].boundaries = cuts
+            return s
+        }
+        let store = try await openStore(storeDir)
+        let first = try await Pusher(store: store, options: .init(forceRead: true)).push(try source())
+        // Chunks start only at unit boundaries, except inside the unit larger than the maximum.
+        #expect(first.chunks >= sizes.count - 2 && first.chunks <= sizes.count + 2)
+        // Change 100 bytes inside the 90,000-byte unit: exactly one new chunk.
+        for i in 60_000..<60_100 { bytes[i] ^= 0xFF }
+        try StoreTestSupport.write(bytes, to: path)
+        let second = try await Pusher(store: store, options: .init(forceRead: true)).push(try source())
+        #expect(second.newChunks == 1)
+        #expect(second.newBytes == 101_000)  // the two small units before it are merged into its chunk
+        let out = try StoreTestSupport.temporaryDirectory("out")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        _ = try await Puller(store: store).pull(try await store.resolve("latest"), to: out)
+        #expect(try StoreTestSupport.files(below: out)["snapshot.bin"] == bytes)
+    }
+
     @Test("an interrupted push leaves no snapshot; the next push reuses its packs and completes")
     func resume() async throws {
         let src = try StoreTestSupport.temporaryDirectory("src"), storeDir = try StoreTestSupport.temporaryDirectory()
