@@ -73,14 +73,8 @@ public struct Pruner: Sendable {
     }
 
     public func prune(policy: Policy) async throws -> Report {
-        let lock = try await StoreLock.acquire(in: store.objects, exclusive: true, operation: "prune", wait: options.lockWait)
-        do {
-            let report = try await run(policy)
-            await lock.release()
-            return report
-        } catch {
-            await lock.release()
-            throw error
+        try await StoreLock.holding(in: store.objects, exclusive: true, operation: "prune", wait: options.lockWait) {
+            try await run(policy)
         }
     }
 

@@ -52,14 +52,8 @@ public struct Puller: Sendable {
     }
 
     public func pull(_ manifest: SnapshotManifest, to destination: String) async throws -> Report {
-        let lock = try await StoreLock.acquire(in: store.objects, exclusive: false, operation: "pull \(manifest.shortID)", wait: options.lockWait)
-        do {
-            let report = try await run(manifest, to: destination)
-            await lock.release()
-            return report
-        } catch {
-            await lock.release()
-            throw error
+        try await StoreLock.holding(in: store.objects, exclusive: false, operation: "pull \(manifest.shortID)", wait: options.lockWait) {
+            try await run(manifest, to: destination)
         }
     }
 

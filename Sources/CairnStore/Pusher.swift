@@ -43,14 +43,8 @@ public struct Pusher: Sendable {
     }
 
     public func push(_ source: PushSource) async throws -> PushReport {
-        let lock = try await StoreLock.acquire(in: store.objects, exclusive: false, operation: "push \(source.source)", wait: options.lockWait)
-        do {
-            let report = try await run(source)
-            await lock.release()
-            return report
-        } catch {
-            await lock.release()
-            throw error
+        try await StoreLock.holding(in: store.objects, exclusive: false, operation: "push \(source.source)", wait: options.lockWait) {
+            try await run(source)
         }
     }
 

@@ -39,14 +39,8 @@ public struct StoreChecker: Sendable {
     }
 
     public func check(readData: Bool) async throws -> Report {
-        let lock = try await StoreLock.acquire(in: store.objects, exclusive: false, operation: "check", wait: lockWait)
-        do {
-            let report = try await run(readData: readData)
-            await lock.release()
-            return report
-        } catch {
-            await lock.release()
-            throw error
+        try await StoreLock.holding(in: store.objects, exclusive: false, operation: "check", wait: lockWait) {
+            try await run(readData: readData)
         }
     }
 

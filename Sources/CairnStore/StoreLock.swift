@@ -63,6 +63,20 @@ public struct StoreLock: Codable, Sendable, Equatable {
     }
 
     func encoded() -> [UInt8] { Array((try? JSONEncoder().encode(self)) ?? Data()) }
+
+    /// Runs `body` holding a lock, and releases it however `body` ends.
+    public static func holding<T: Sendable>(in store: any ObjectStore, exclusive: Bool, operation: String, wait: Double,
+                                            _ body: () async throws -> T) async throws -> T {
+        let lock = try await acquire(in: store, exclusive: exclusive, operation: operation, wait: wait)
+        do {
+            let result = try await body()
+            await lock.release()
+            return result
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
 }
 
 /// A lock this process holds: refreshed in the background until released.

@@ -102,6 +102,11 @@ package final class S3TestServer: Sendable {
         let store = try S3ObjectStore(
             location: S3Location(bucket: bucket ?? self.bucket, prefix: String(prefix)),
             configuration: configuration(endpoint: endpoint, configure: configure))
+        return try await Self.using(store, body)
+    }
+
+    /// Runs `body` with `store`, closing it afterwards whatever happens.
+    private static func using<T>(_ store: S3ObjectStore, _ body: (S3ObjectStore) async throws -> T) async throws -> T {
         do {
             let result = try await body(store)
             await store.close()
@@ -115,15 +120,7 @@ package final class S3TestServer: Sendable {
     /// Runs `body` with the store at `url` (`s3://bucket/prefix`, as `url()` made it) on this server.
     package func withStore<T>(url: String, _ body: (S3ObjectStore) async throws -> T) async throws -> T {
         guard let location = S3Location(url: url) else { throw HelperProcess.Failure("\(url) is not an s3:// URL") }
-        let store = try S3ObjectStore(location: location, configuration: configuration())
-        do {
-            let result = try await body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        return try await Self.using(try S3ObjectStore(location: location, configuration: configuration()), body)
     }
 
     // MARK: - one set of servers per suite
