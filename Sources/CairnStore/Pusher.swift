@@ -53,7 +53,7 @@ public struct Pusher: Sendable {
         let requestsBefore = store.objects.requestCounts
         let chunker = try FastCDC(store.config.chunkerParameters)
         let maxChunk = store.config.chunkMaxSize
-        let minChunk = store.config.chunkMinSize
+        let mergeBelow = UInt64(min(store.config.chunkMinSize, 64 << 10))
         let packTarget = store.config.packTargetSize
         let level = Int32(store.config.zstdLevel)
 
@@ -174,17 +174,20 @@ public struct Pusher: Sendable {
                     var limit = available
                     var exact = false
                     if !file.boundaries.isEmpty {
-                        // Cut at the format's own units: the next boundary, merged with the following ones while
-                        // the piece stays under the chunker's minimum.
+                        // Cut at the format's own units. A run of small units becomes one chunk of at most
+                        // `mergeBelow` bytes; a small unit never joins a large one, so a change in it costs little.
                         let here = offset - UInt64(available)
                         while nextBoundary < file.boundaries.count && file.boundaries[nextBoundary] <= here { nextBoundary += 1 }
-                        var end = nextBoundary < file.boundaries.count ? file.boundaries[nextBoundary] : file.size
-                        var following = nextBoundary + 1
-                        while end - here < UInt64(minChunk), following <= file.boundaries.count {
-                            let candidate = following < file.boundaries.count ? file.boundaries[following] : file.size
-                            guard candidate - here <= UInt64(maxChunk) else { break }
-                            end = candidate
-                            following += 1
+                        func unitEnd(_ i: Int) -> UInt64 { i < file.boundaries.count ? file.boundaries[i] : file.size }
+                        var end = unitEnd(nextBoundary)
+                        if end - here < mergeBelow {
+                            var following = nextBoundary + 1
+                            while following <= file.boundaries.count, unitEnd(following) - unitEnd(following - 1) < mergeBelow,
+                                  unitEnd(following) - here <= mergeBelow
+                            {
+                                end = unitEnd(following)
+                                following += 1
+                            }
                         }
                         limit = Int(min(UInt64(available), end - here))
                         exact = limit <= maxChunk && end - here == UInt64(limit)
