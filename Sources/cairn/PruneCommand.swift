@@ -7,7 +7,7 @@ struct PruneCommand: AsyncParsableCommand {
         commandName: "prune",
         abstract: "Forget old snapshots and free the space only they used.",
         discussion: """
-            Keeps, per group (a Flink job, or the directory a snapshot came from), the newest --keep-last snapshots and every snapshot younger than --keep-within; removes the rest. Then deletes packs nothing references, repacks packs that are mostly dead, and writes one new index. Runs under the store's exclusive lock, so it waits for nothing and fails if a push, pull or check is running. Packs younger than --grace are never deleted (they may belong to an interrupted push that will reuse them).
+            Keeps, per group (a Flink job, or the directory a snapshot came from), the newest --keep-last snapshots and every snapshot younger than --keep-within; removes the rest. Then deletes packs nothing references, repacks packs that are mostly dead, and writes one new index. Runs under the store's exclusive lock: when a push, pull or check is running it fails at once (or waits up to --lock-wait seconds) and changes nothing. Packs younger than --grace are never deleted (they may belong to an interrupted push that will reuse them).
 
             Examples:
               cairn prune ./store --keep-last 3 --dry-run
@@ -26,7 +26,7 @@ struct PruneCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Show what would be removed; change nothing.")
     var dryRun = false
 
-    @Option(help: "Never delete packs younger than this (default 1h): 0, 90s, 30m, 12h, 7d.")
+    @Option(help: "Never delete packs younger than this: 0, 90s, 30m, 12h, 7d.")
     var grace: String = "1h"
 
     @OptionGroup var options: StoreOptions
@@ -44,7 +44,7 @@ struct PruneCommand: AsyncParsableCommand {
     func run() async throws {
         let snapshotStore = try await StoreOpener.open(store, create: false, s3: options.s3)
         do {
-            let pruner = Pruner(store: snapshotStore, options: .init(dryRun: dryRun, grace: DurationParser.seconds(grace) ?? 3600, lockWait: 0))
+            let pruner = Pruner(store: snapshotStore, options: .init(dryRun: dryRun, grace: DurationParser.seconds(grace) ?? 3600, lockWait: options.lockWaitOption ?? 0))
             let report = try await pruner.prune(policy: .init(keepLast: keepLast, keepWithin: keepWithin.flatMap(DurationParser.seconds)))
             await snapshotStore.objects.close()
             Terminal.out(json ? report.json.rendered() : report.text(style: Terminal.style))

@@ -9,8 +9,11 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "AWS profile in ~/.aws/credentials and ~/.aws/config (beats AWS_PROFILE).")
     var profile: String?
 
-    @Option(name: .customLong("lock-wait"), help: "Seconds to wait while another process holds a conflicting lock on the store.")
-    var lockWait: Double = 600
+    @Option(name: .customLong("lock-wait"), help: "Seconds to wait while another process holds a conflicting lock on the store (default: 600; prune: 0).")
+    var lockWaitOption: Double?
+
+    /// How long push, pull and check wait for a prune to finish.
+    var lockWait: Double { lockWaitOption ?? 600 }
 
     var s3: StoreOpener.S3Options { StoreOpener.S3Options(endpoint: endpoint, profile: profile) }
 }
