@@ -277,7 +277,12 @@ final class S3Transport: Sendable {
             if permanent.contains(e) { return TransportFailure(description: e.description, retryable: false) }
             return TransportFailure(description: e.description, retryable: true)
         }
+        // A host name that does not resolve is a typo far more often than a DNS hiccup: say so at once.
+        let text = String(describing: error)
+        if text.contains("UnknownHost") {
+            return TransportFailure(description: text + " (is the endpoint or bucket name right?)", retryable: false)
+        }
         // NIO's IOError (connection reset, refused, broken pipe), ChannelError, NIOConnectionError: all transient.
-        return TransportFailure(description: String(describing: error), retryable: true)
+        return TransportFailure(description: text, retryable: true)
     }
 }
