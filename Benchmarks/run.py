@@ -145,6 +145,11 @@ def main():
     with open(os.path.join(WORK, "results.json"), "w") as f:
         json.dump(rows, f, indent=2)
     print(text)
+    if os.environ.get("CAIRN_BENCH_STORE") == "1":
+        # Cairn's store against restic 0.14 (Benchmarks/store_bench.py, ~25 min): opt-in.
+        env = dict(os.environ)
+        env.setdefault("CAIRN_BIN", CAIRN)
+        subprocess.run([sys.executable, os.path.join(ROOT, "Benchmarks", "store_bench.py")], check=True, env=env)
 
 
 if __name__ == "__main__":
