@@ -75,7 +75,7 @@ public final class S3ObjectStore: ObjectStore {
             _ = try await multipartUpload(k, data: data, ifNoneMatch: false)
             return
         }
-        let r = try await transport.send(.init(kind: .put, method: "PUT", key: k, body: data[...], sendContentMD5: true))
+        let r = try await transport.send(.init(kind: .put, method: "PUT", key: k, body: data[...], sendSHA256Checksum: true))
         guard r.status == 200 else { throw failure(r, key: k, operation: "PUT") }
     }
 
@@ -85,7 +85,7 @@ public final class S3ObjectStore: ObjectStore {
             return try await multipartUpload(k, data: data, ifNoneMatch: true)
         }
         let r = try await transport.send(
-            .init(kind: .put, method: "PUT", key: k, headers: [("if-none-match", "*")], body: data[...], sendContentMD5: true))
+            .init(kind: .put, method: "PUT", key: k, headers: [("if-none-match", "*")], body: data[...], sendSHA256Checksum: true))
         switch r.status {
         case 200:
             return .created

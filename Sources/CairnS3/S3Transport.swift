@@ -22,8 +22,11 @@ final class S3Transport: Sendable {
         /// Extra headers to send and sign (Range, If-None-Match, Content-Type).
         var headers: [(String, String)] = []
         var body: ArraySlice<UInt8> = []
-        /// Send Content-MD5 so a server that checks it refuses a body damaged on the way.
+        /// Send Content-MD5 so a server that checks it refuses a body damaged on the way (multipart parts).
         var sendContentMD5 = false
+        /// Send `x-amz-checksum-sha256`, the payload hash already computed for the signature, so a server that
+        /// checks it refuses a damaged body without the cost of an MD5 pass (single PUTs).
+        var sendSHA256Checksum = false
         /// CompleteMultipartUpload can answer 200 and still carry an `<Error>`.
         var errorMayHideIn200 = false
         /// Bytes to reserve for the response body, when known.
@@ -124,15 +127,17 @@ final class S3Transport: Sendable {
     /// Sends `request`, retrying transient failures under the configured policy.
     func send(_ request: Request) async throws(ObjectStoreError) -> Response {
         // Bodies are in memory, so sign the real payload hash (S3 then rejects a body changed on the way).
-        let payloadHash = Hex.encode(Array(SHA256.hash(data: request.body)))
+        let digest = Array(SHA256.hash(data: request.body))
+        let payloadHash = Hex.encode(digest)
         let md5 = request.sendContentMD5 ? Data(Insecure.MD5.hash(data: request.body)).base64EncodedString() : nil
+        let sha256 = request.sendSHA256Checksum ? Data(digest).base64EncodedString() : nil
         let policy = configuration.retry
         let clock = ContinuousClock()
         let start = clock.now
         var attempt = 0
         while true {
             attempt += 1
-            let outcome = await attemptOnce(request, payloadHash: payloadHash, contentMD5: md5, attempts: attempt)
+            let outcome = await attemptOnce(request, payloadHash: payloadHash, contentMD5: md5, checksumSHA256: sha256, attempts: attempt)
             switch outcome {
             case .success(let response):
                 if !Self.isRetryable(response) || attempt >= policy.maxAttempts { return response }
@@ -171,9 +176,9 @@ final class S3Transport: Sendable {
     }
 
     private func attemptOnce(
-        _ request: Request, payloadHash: String, contentMD5: String?, attempts: Int
+        _ request: Request, payloadHash: String, contentMD5: String?, checksumSHA256: String?, attempts: Int
     ) async -> Result<Response, TransportFailure> {
-        let (url, headers) = signedRequest(request, payloadHash: payloadHash, contentMD5: contentMD5)
+        let (url, headers) = signedRequest(request, payloadHash: payloadHash, contentMD5: contentMD5, checksumSHA256: checksumSHA256)
         var r = HTTPClientRequest(url: url)
         r.method = HTTPMethod(rawValue: request.method)
         for (name, value) in headers { r.headers.add(name: name, value: value) }
@@ -222,12 +227,13 @@ final class S3Transport: Sendable {
     }
 
     /// The URL and the headers, Authorization included, for one attempt.
-    func signedRequest(_ request: Request, payloadHash: String, contentMD5: String?) -> (String, [(String, String)]) {
+    func signedRequest(_ request: Request, payloadHash: String, contentMD5: String?, checksumSHA256: String? = nil) -> (String, [(String, String)]) {
         var path = pathStyle ? "/" + bucket : ""
         if let key = request.key { path += "/" + key } else if !pathStyle { path = "/" }
         var headers: [(String, String)] = [("host", endpoint.authority)]
         headers += request.headers
         if let contentMD5 { headers.append(("content-md5", contentMD5)) }
+        if let checksumSHA256 { headers.append(("x-amz-checksum-sha256", checksumSHA256)) }
         let now = SigV4Signer.Timestamp(epochSeconds: Int64(Date().timeIntervalSince1970))
         let signed = signer.sign(
             SigV4Signer.Request(method: request.method, path: path, query: request.query, headers: headers),

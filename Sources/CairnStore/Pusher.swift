@@ -43,14 +43,14 @@ public struct Pusher: Sendable {
     }
 
     public func push(_ source: PushSource) async throws -> PushReport {
-        try await StoreLock.holding(in: store.objects, exclusive: false, operation: "push \(source.source)", wait: options.lockWait) {
-            try await run(source)
+        let requestsBefore = store.objects.requestCounts
+        return try await StoreLock.holding(in: store.objects, exclusive: false, operation: "push \(source.source)", wait: options.lockWait) {
+            try await run(source, requestsBefore: requestsBefore)
         }
     }
 
-    private func run(_ source: PushSource) async throws -> PushReport {
+    private func run(_ source: PushSource, requestsBefore: RequestCounts) async throws -> PushReport {
         let started = Date()
-        let requestsBefore = store.objects.requestCounts
         let chunker = try FastCDC(store.config.chunkerParameters)
         let maxChunk = store.config.chunkMaxSize
         let mergeBelow = UInt64(min(store.config.chunkMinSize, 64 << 10))
@@ -94,6 +94,7 @@ public struct Pusher: Sendable {
             var chunksInFlight = 0, uploadsInFlight = 0
 
             func startUpload() {
+                guard !writer.isEmpty else { return }
                 let (bytes, entries) = writer.seal()
                 uploadsInFlight += 1
                 group.addTask {
@@ -125,7 +126,8 @@ public struct Pusher: Sendable {
                         writer.append(id: id, stored: stored, rawLength: rawLength, codec: codec)
                         if writer.size >= packTarget {
                             while uploadsInFlight >= options.uploads { try await handleNext() }
-                            startUpload()
+                            // Waiting handled other results, which may have sealed this pack already.
+                            if writer.size >= packTarget { startUpload() }
                         }
                     }
                     report()
@@ -211,10 +213,8 @@ public struct Pusher: Sendable {
                 }
             }
             while chunksInFlight > 0 { try await handleNext() }
-            if !writer.isEmpty {
-                while uploadsInFlight >= options.uploads { try await handleNext() }
-                startUpload()
-            }
+            while uploadsInFlight >= options.uploads { try await handleNext() }
+            if !writer.isEmpty { startUpload() }
             while uploadsInFlight > 0 { try await handleNext() }
         }
         report(force: true)

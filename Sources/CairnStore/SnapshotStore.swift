@@ -8,6 +8,8 @@ import Foundation
 public struct SnapshotStore: Sendable {
     public let objects: any ObjectStore
     public let config: StoreConfig
+    /// Whether `open` made this store just now (so the caller can check the server once, not on every push).
+    public private(set) var isNew = false
 
     public init(objects: any ObjectStore, config: StoreConfig) {
         self.objects = objects
@@ -33,7 +35,9 @@ public struct SnapshotStore: Sendable {
             }
             let config = newConfig()
             if try await objects.create(StoreConfig.key, data: config.encoded()) == .created {
-                return SnapshotStore(objects: objects, config: config)
+                var store = SnapshotStore(objects: objects, config: config)
+                store.isNew = true
+                return store
             }
             return try await open(objects, create: false)
         }

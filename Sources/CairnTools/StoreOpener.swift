@@ -28,7 +28,7 @@ public enum StoreOpener {
         let objects = try objectStore(location, create: create, s3: s3)
         do {
             let store = try await SnapshotStore.open(objects, create: create)
-            if create, !(try await objects.probeConditionalCreate()) {
+            if store.isNew, !(try await objects.probeConditionalCreate()) {
                 await objects.close()
                 throw StoreError(.unsafeServer, place: location, message: "the server ignores If-None-Match, so two pushes could overwrite each other's commits",
                                  hint: "use a server that supports conditional writes (AWS S3, SeaweedFS, MinIO)")

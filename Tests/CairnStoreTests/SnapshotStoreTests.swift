@@ -53,8 +53,13 @@ struct SnapshotStoreTests {
         defer { for d in [src, storeDir, out] { try? FileManager.default.removeItem(atPath: d) } }
         try makeSource(src, seed: 10)
         let store = try await openStore(storeDir)
-        let first = try await Pusher(store: store).push(try StoreTestSupport.source(src))
+        // One upload at a time, so uploads back up while chunks keep coming.
+        let first = try await Pusher(store: store, options: .init(workers: 8, uploads: 1)).push(try StoreTestSupport.source(src))
         #expect(first.created)
+        // Every pack reported was uploaded once, and none is empty.
+        let packs = try await store.objects.list(prefix: "packs/")
+        #expect(first.packsUploaded == packs.count)
+        #expect(packs.allSatisfy { $0.size > UInt64(PackTable.trailerSize) })
         #expect(first.files == 5)
         #expect(first.newChunks < first.chunks)  // copy.bin deduplicates against compressible.bin
         #expect(first.storedBytes < first.newBytes)  // compressible data shrank
