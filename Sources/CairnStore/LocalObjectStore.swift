@@ -137,18 +137,12 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
 
     private func walk(_ dirKey: String, prefix: String, into out: inout [ObjectInfo]) throws(ObjectStoreError) {
         let dirPath = dirKey.isEmpty ? root : root + "/" + dirKey
-        guard let dir = opendir(dirPath) else {
-            if errno == ENOENT || errno == ENOTDIR { return }
-            throw Self.failure(dirPath, "list", errno)
-        }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name.hasPrefix(".") { continue }  // ".", "..", and temporary files
-            names.append(name)
+        let names: [String]
+        do throws(IOError) {
+            names = try FilePaths.entries(dirPath).filter { !$0.hasPrefix(".") }  // temporary files start with "."
+        } catch {
+            if error.errno == ENOENT || error.errno == ENOTDIR { return }
+            throw Self.failure(dirPath, error)
         }
         for name in names {
             let key = dirKey.isEmpty ? name : dirKey + "/" + name
@@ -171,33 +165,6 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
     }
 
     public func probeConditionalCreate() async throws(ObjectStoreError) -> Bool { true }
-
-    /// Removes temporary files that a killed writer left behind, older than `olderThan` seconds. Returns how many.
-    public func removeStaleTemporaries(olderThan age: Double, now: Double) -> Int {
-        var removed = 0
-        func sweep(_ dir: String) {
-            guard let d = opendir(dir) else { return }
-            var names: [String] = []
-            while let entry = readdir(d) {
-                names.append(withUnsafePointer(to: entry.pointee.d_name) {
-                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-                })
-            }
-            closedir(d)
-            for name in names where name != "." && name != ".." {
-                let p = dir + "/" + name
-                var st = stat()
-                guard lstat(p, &st) == 0 else { continue }
-                if (st.st_mode & S_IFMT) == S_IFDIR {
-                    sweep(p)
-                } else if name.hasPrefix(".tmp-"), now - Self.modified(st) > age, unlink(p) == 0 {
-                    removed += 1
-                }
-            }
-        }
-        sweep(root)
-        return removed
-    }
 
     // MARK: - helpers
 
@@ -240,13 +207,7 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
     }
 
     private static func makeDirectories(_ path: String) throws(ObjectStoreError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw failure(current, "create directory", errno)
-            }
-        }
+        do throws(IOError) { try FilePaths.makeDirectories(path) } catch { throw failure(error.path, error) }
     }
 
     private static func modified(_ st: stat) -> Double {

@@ -163,29 +163,22 @@ public struct Puller: Sendable {
 
     /// DEST may be missing or an empty directory; no file of the snapshot may already exist there.
     static func prepareDestination(_ dest: String, files: [SnapshotManifest.File]) throws {
-        var st = stat()
-        if stat(dest, &st) == 0 {
-            guard (st.st_mode & S_IFMT) == S_IFDIR else {
-                throw StoreError(.source, place: dest, message: "exists and is not a directory")
-            }
-            for f in files where access(dest + "/" + f.path, F_OK) == 0 {
+        switch FilePaths.kind(dest) {
+        case nil:
+            try makeParents(of: dest + "/x")
+        case .directory:
+            for f in files where FilePaths.kind(dest + "/" + f.path) != nil {
                 throw StoreError(.source, place: dest + "/" + f.path, message: "already exists; pull never overwrites",
                                  hint: "pull into an empty or new directory")
             }
-        } else {
-            try makeParents(of: dest + "/x")
+        default:
+            throw StoreError(.source, place: dest, message: "exists and is not a directory")
         }
     }
 
     static func makeParents(of path: String) throws {
-        guard let slash = path.lastIndex(of: "/") else { return }
-        let dir = String(path[..<slash])
-        var current = dir.hasPrefix("/") ? "" : "."
-        for part in dir.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw StoreError(.source, place: current, message: "cannot create directory: \(String(cString: strerror(errno)))")
-            }
+        do throws(IOError) { try FilePaths.makeDirectories(FilePaths.parent(path)) } catch {
+            throw StoreError(.source, place: error.path, message: "cannot create directory: \(error.message)")
         }
     }
 }

@@ -62,7 +62,6 @@ public struct SnapshotStore: Sendable {
 
     /// Finds a snapshot by id, unique id prefix (at least 4 hex digits) or `latest`.
     public func resolve(_ reference: String) async throws -> SnapshotManifest {
-        let listed = try await objects.list(prefix: "snapshots/").map { String($0.key.dropFirst("snapshots/".count)) }
         let place = objects.location
         if reference == "latest" {
             let all = try await snapshots()
@@ -74,6 +73,7 @@ public struct SnapshotStore: Sendable {
             throw StoreError(.unknownSnapshot, place: place, message: "\"\(reference)\" is not a snapshot id",
                              hint: "give `latest` or at least 4 hex digits of an id from `cairn snapshots`")
         }
+        let listed = try await objects.list(prefix: "snapshots/").map { String($0.key.dropFirst("snapshots/".count)) }
         let matches = listed.filter { $0.hasPrefix(ref) }
         guard let first = matches.first else {
             throw StoreError(.unknownSnapshot, place: place, message: "no snapshot id starts with \(ref)", hint: "`cairn snapshots \(place)` lists them")
@@ -92,12 +92,7 @@ public struct SnapshotStore: Sendable {
         var index = ChunkIndex()
         let indexObjects = try await objects.list(prefix: "index/")
         for info in indexObjects {
-            let bytes = try await objects.get(info.key)
-            let place = objects.location + "/" + info.key
-            guard IndexFile.key(for: bytes) == info.key else {
-                throw StoreError(.corrupt, place: place, message: "index content does not match its name (damaged object)")
-            }
-            for p in try IndexFile.decode(bytes, place: place).packs { index.add(p) }
+            for p in try await indexObject(info.key).packs { index.add(p) }
             index.sources.append(info.key)
         }
         var recovered: [PackTable] = []
@@ -111,6 +106,16 @@ public struct SnapshotStore: Sendable {
             }
         }
         return (index, recovered)
+    }
+
+    /// Reads and checks one index object: its bytes must hash to its name and decode.
+    public func indexObject(_ key: String) async throws -> IndexFile {
+        let bytes = try await objects.get(key)
+        let place = objects.location + "/" + key
+        guard IndexFile.key(for: bytes) == key else {
+            throw StoreError(.corrupt, place: place, message: "index content does not match its name (damaged object)")
+        }
+        return try IndexFile.decode(bytes, place: place)
     }
 
     /// Writes an index object for `packs` (create-if-absent: the name is its hash). Returns its key.

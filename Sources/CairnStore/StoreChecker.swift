@@ -61,13 +61,8 @@ public struct StoreChecker: Sendable {
         var index = ChunkIndex()
         let indexObjects = try await objects.list(prefix: "index/")
         for info in indexObjects {
-            let place = location + "/" + info.key
             do {
-                let bytes = try await objects.get(info.key)
-                guard IndexFile.key(for: bytes) == info.key else {
-                    throw StoreError(.corrupt, place: place, message: "index content does not match its name")
-                }
-                for p in try IndexFile.decode(bytes, place: place).packs { index.add(p) }
+                for p in try await store.indexObject(info.key).packs { index.add(p) }
             } catch let e as StoreError {
                 problems.append(Problem(place: e.place, message: e.message, affectedSnapshots: []))
             }

@@ -32,11 +32,11 @@ public enum PushSourceBuilder {
         // Opening checks it is a Cairn snapshot (magic, footer, index) before anything is stored.
         let reader = try SnapshotReader(source: try FileSource(path: path))
         let meta = reader.index.metadata
-        let root = parent(path)
+        let root = FilePaths.parent(path)
         var file = try file(path, root: root)
         // Chunk at block boundaries, and where the index begins.
         file.boundaries = (reader.index.blocks.map(\.offset) + [reader.indexOffset]).filter { $0 > 0 && $0 < file.size }.sorted()
-        var attributes = ["group": "native:" + root, "snapshotFile": lastComponent(path), "snapshotId": meta.snapshotId]
+        var attributes = ["group": "native:" + root, "snapshotFile": FilePaths.lastComponent(path), "snapshotId": meta.snapshotId]
         if !meta.jobId.isEmpty { attributes["jobId"] = meta.jobId }
         return PushSource(kind: "native", source: source, root: root, attributes: attributes, files: [file])
     }
@@ -61,7 +61,7 @@ public enum PushSourceBuilder {
         let metadataRelative = String(snapshot.location.metadataPath.dropFirst(root.count + 1))
         let jobId = snapshot.jobId
         var attributes = [
-            "group": jobId.isEmpty ? "flink:" + parent(snapshot.location.directory) : "flink-job:" + jobId,
+            "group": jobId.isEmpty ? "flink:" + FilePaths.parent(snapshot.location.directory) : "flink-job:" + jobId,
             "metadataPath": metadataRelative,
             "checkpointId": String(snapshot.metadata.checkpointId),
             "flinkMetadataVersion": String(snapshot.metadata.version),
@@ -74,14 +74,7 @@ public enum PushSourceBuilder {
     static func directory(_ source: String, _ path: String) throws -> PushSource {
         var files: [PushSource.File] = []
         func walk(_ dir: String) throws {
-            guard let d = opendir(dir) else { throw IOError(path: dir, operation: "list", errno: errno) }
-            var names: [String] = []
-            while let e = readdir(d) {
-                let name = withUnsafePointer(to: e.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(d)
-            for name in names.sorted() {
+            for name in try FilePaths.entries(dir) {
                 let p = dir + "/" + name
                 var st = stat()
                 guard lstat(p, &st) == 0 else { continue }
@@ -120,20 +113,11 @@ public enum PushSourceBuilder {
         return "/" + parts.joined(separator: "/")
     }
 
-    static func parent(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
-        return String(path[..<slash])
-    }
-
-    static func lastComponent(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
-    }
-
     /// The deepest directory holding all of `paths` (absolute, normalized files).
     static func commonDirectory(_ paths: [String]) -> String {
-        guard var common = paths.first.map({ parent($0).split(separator: "/") }) else { return "/" }
+        guard var common = paths.first.map({ FilePaths.parent($0).split(separator: "/") }) else { return "/" }
         for p in paths.dropFirst() {
-            let parts = parent(p).split(separator: "/")
+            let parts = FilePaths.parent(p).split(separator: "/")
             var n = 0
             while n < common.count && n < parts.count && common[n] == parts[n] { n += 1 }
             common = Array(common.prefix(n))

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Small POSIX path and directory helpers (no Foundation), shared by the Flink reader, the local store and push.
+public enum FilePaths {
+    public enum Kind: Sendable { case file, directory, other }
+
+    /// What is at `path` (following symlinks), or nil when nothing is.
+    public static func kind(_ path: String) -> Kind? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        default: return .other
+        }
+    }
+
+    /// The size of a regular file, or nil.
+    public static func size(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int64(st.st_size)
+    }
+
+    /// Names in `dir` (without `.` and `..`), sorted; empty when it cannot be read.
+    public static func list(_ dir: String) -> [String] {
+        (try? entries(dir)) ?? []
+    }
+
+    /// Names in `dir` (without `.` and `..`), sorted; throws when it cannot be opened.
+    public static func entries(_ dir: String) throws(IOError) -> [String] {
+        guard let d = opendir(dir) else { throw IOError(path: dir, operation: "list", errno: errno) }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafePointer(to: e.pointee.d_name) { p in
+                p.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out.sorted()
+    }
+
+    /// Makes `path` and its missing parents (`mkdir -p`).
+    public static func makeDirectories(_ path: String) throws(IOError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw IOError(path: current, operation: "create directory", errno: errno)
+            }
+        }
+    }
+
+    /// Without trailing slashes.
+    public static func normalize(_ path: String) -> String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        return p
+    }
+
+    public static func parent(_ path: String) -> String {
+        guard let i = path.lastIndex(of: "/") else { return "." }
+        return i == path.startIndex ? "/" : String(path[..<i])
+    }
+
+    public static func lastComponent(_ path: String) -> String {
+        guard let i = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: i)...])
+    }
+}
