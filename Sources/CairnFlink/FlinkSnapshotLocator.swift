@@ -71,7 +71,7 @@ public enum CairnFlinkError: Error, Sendable, CustomStringConvertible {
                 ? "\(path) holds no _metadata, no chk-N directory with one, and no job directory; give a _metadata file, its directory or a job's checkpoint directory"
                 : "\(path) holds several job directories (\(jobs.joined(separator: ", "))); name one of them"
         case .remoteUnsupported(let path):
-            "\(path): reading snapshots from object storage needs the S3 client of the store (not in this build yet)"
+            "\(path): a checkpoint directly in object storage is not read in place; push it into a Cairn store and use STORE#SNAPSHOT, or copy it locally"
         }
     }
 }
