@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnTools", "CairnFormat", "CairnCore", "CairnStore",
+                "CairnTools", "CairnFormat", "CairnFlink", "CairnCore", "CairnStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnCore
+import CairnFlink
 import CairnFormat
 import CairnStore
 import CairnTools
@@ -54,6 +55,10 @@ struct Cairn: AsyncParsableCommand {
             // A damaged store is a finding (1); a lock, a bad id or an unreadable source is a usage problem (2).
             Glibc.exit([.corrupt, .missing, .unsupported].contains(e.kind) ? 1 : 2)
         } catch let e as ObjectStoreError {
+            Terminal.error("\(e)")
+            Glibc.exit(2)
+        } catch let e as CairnFlinkError {
+            // No _metadata where the path points, or a source Cairn cannot open: the argument is wrong.
             Terminal.error("\(e)")
             Glibc.exit(2)
         } catch {

@@ -127,6 +127,12 @@ struct StoreCLITests {
         #expect(try CLI.run(["snapshots", dir.appendingPathComponent("nowhere").path]).status == 2)
         #expect(try CLI.run(["prune", store]).status == 2)
         #expect(try CLI.run(["push", dir.appendingPathComponent("missing").path, store]).status == 2)
+        let remote = try CLI.run(["inspect", "s3://bucket/checkpoints/chk-1"])
+        #expect(remote.status == 2)
+        #expect(remote.stderr.contains("STORE#SNAPSHOT"))
+        let empty = dir.appendingPathComponent("empty-dir").path
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        #expect(try CLI.run(["inspect", empty]).status == 2)
         // Pull never overwrites.
         let out = dir.appendingPathComponent("out").path
         #expect(try CLI.run(["pull", store, "latest", out]).status == 0)
