@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -38,7 +39,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "CairnTools", dependencies: ["CairnCore", "CairnFormat", "CairnFlink", "CairnStore", "CairnS3"]),
+        .target(
+            name: "CairnTools",
+            dependencies: ["CairnCore", "CairnFormat", "CairnFlink", "CairnStore", "CairnS3", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "cairn",
             dependencies: [

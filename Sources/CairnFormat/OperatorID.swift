@@ -16,6 +16,12 @@ public struct OperatorID: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.bytes = b
     }
 
+    /// The id Flink gives an operator with this uid (`StreamGraphHasherV2`): murmur3_128 with seed 0 of its UTF-8
+    /// bytes. Renaming a uid therefore changes the id, and a job spec may name operators by uid alone.
+    public init(flinkUID uid: String) {
+        self.bytes = Murmur3.hash128x64(Array(uid.utf8), seed: 0)
+    }
+
     /// A stable id derived from a uid string: murmur3 with four seeds, so generated jobs get fixed ids.
     public init(derivedFrom uid: String) {
         var out: [UInt8] = []

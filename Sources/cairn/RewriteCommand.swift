@@ -7,51 +7,141 @@ import CairnTools
 struct RewriteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rewrite",
-        abstract: "Write a snapshot anew; today: convert a Flink checkpoint or savepoint into a native .cairn file.",
+        abstract: "Write a changed copy of a snapshot: drop or rename operators, set offsets, expire TTL, migrate, rescale, relocate.",
         discussion: """
-            The native file keeps every fact inspect shows — operators, parallelism, key groups, coordinator state, \\
-            source splits, operator state names — and each Flink handle's bytes as an opaque unit with its Flink \\
-            identity and recorded size, so inspect, validate --deep and the store work on it. Nothing is written at \\
-            DEST unless the whole conversion succeeds.
+            The input is never modified. The output is written beside DEST, validated, and only then moved into place; \\
+            any problem leaves nothing at DEST.
+
+            Native snapshots (.cairn) take every option. Flink savepoints and retained checkpoints are rewritten at the \\
+            metadata level into a new directory (DEST), with _metadata in the input's version: --drop-operator, \\
+            --rename-uid (the operator id becomes the uid's hash, as Flink computes it), --set-offset for Kafka and \\
+            number-sequence splits, and --relocate to move absolute paths to a new base. A Flink source with DEST \\
+            ending in .cairn is converted into a native snapshot.
+
+            Operators are named by uid, by operator id (32 hex digits) or by name.
 
             Examples:
-              cairn rewrite /checkpoints/8f3a…/chk-42 chk-42.cairn
+              cairn rewrite chk-42.cairn out.cairn --drop-operator enrich --rename-uid orders-agg=orders-agg-v2
+              cairn rewrite chk-42.cairn out.cairn --set-offset orders-source:orders-3=120000
+              cairn rewrite chk-42.cairn out.cairn --expire-ttl --now 2026-11-22T00:00:00Z
+              cairn rewrite chk-42.cairn out.cairn --migrate plan.yaml
+              cairn rewrite chk-42.cairn out.cairn --parallelism orders-agg=8 --drop-inflight
+              cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v2 --rename-uid throttle=throttle-v2
+              cairn rewrite /ckpt/8f3a…/chk-42 /mnt/restore/chk-42 --relocate /mnt/restore --copy-files
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp.cairn --compression lz4
             """)
 
-    @Argument(help: "A Flink _metadata, its directory, or a job's checkpoint directory.")
+    @Argument(help: "A .cairn file, or a Flink _metadata, its directory, or a job's checkpoint directory.")
     var source: String
 
-    @Argument(help: "The .cairn file to write.")
+    @Argument(help: "The .cairn file (native or converted) or the directory (Flink) to write.")
     var dest: String
 
-    @Option(help: "Block compression: zstd, zstd:LEVEL, lz4 or none.")
-    var compression: String = "zstd:1"
+    @Option(name: .customLong("drop-operator"), help: ArgumentHelp("Remove an operator and its state.", valueName: "OP"))
+    var dropOperator: [String] = []
 
-    @Flag(help: "Print what was written as JSON.")
+    @Option(name: .customLong("rename-uid"), help: ArgumentHelp("Give an operator a new uid; its id follows.", valueName: "OLD=NEW"))
+    var renameUID: [String] = []
+
+    @Option(name: .customLong("set-offset"), help: ArgumentHelp("Set where a source split resumes.", valueName: "SOURCE_UID:SPLIT=POSITION"))
+    var setOffset: [String] = []
+
+    @Flag(name: .customLong("expire-ttl"), help: "Drop keyed entries whose TTL ran out at --now (native).")
+    var expireTTL = false
+
+    @Option(help: ArgumentHelp("The time TTL is judged at: epoch milliseconds or YYYY-MM-DDTHH:MM:SSZ.", valueName: "TIME"))
+    var now: String?
+
+    @Option(help: ArgumentHelp("Migrate typed state by a plan file (YAML or JSON) (native).", valueName: "PLAN.yaml"))
+    var migrate: String?
+
+    @Option(help: "Block compression of a native output: zstd, zstd:LEVEL, lz4 or none (default: as the input, zstd:1 for Flink).")
+    var compression: String?
+
+    @Option(help: ArgumentHelp("Change an operator's parallelism, moving key-group ranges (native).", valueName: "OP=N"))
+    var parallelism: [String] = []
+
+    @Flag(name: .customLong("drop-inflight"), help: "Let --parallelism discard in-flight buffers instead of refusing.")
+    var dropInFlight = false
+
+    @Option(name: .customLong("max-parallelism"), help: ArgumentHelp("Change the number of key groups, re-hashing every key (native).", valueName: "N"))
+    var maxParallelism: Int?
+
+    @Option(help: ArgumentHelp("Flink: rewrite absolute paths to this base directory.", valueName: "NEW_BASE"))
+    var relocate: String?
+
+    @Option(name: .customLong("relocate-from"), help: ArgumentHelp("Flink: the base the paths start with (default: found from _metadata).", valueName: "OLD_BASE"))
+    var relocateFrom: String?
+
+    @Flag(name: .customLong("copy-files"), help: "Flink: copy every referenced file under DEST (or NEW_BASE) instead of referencing it in place.")
+    var copyFiles = false
+
+    @Flag(help: "Print what was done as JSON.")
     var json = false
 
     func validate() throws {
-        guard CompressionSetting(parsing: compression) != nil else {
+        if let c = compression, CompressionSetting(parsing: c) == nil {
             throw ValidationError("--compression must be zstd, zstd:1…22, lz4 or none")
         }
+        if expireTTL != (now != nil) { throw ValidationError("--expire-ttl and --now go together") }
+        if let n = now, CivilTime.parseMillis(n) == nil {
+            throw ValidationError("--now must be epoch milliseconds or YYYY-MM-DDTHH:MM:SSZ, got \"\(n)\"")
+        }
+        if let m = maxParallelism, !(1...32768).contains(m) { throw ValidationError("--max-parallelism must be 1…32768") }
+        if dropInFlight && parallelism.isEmpty { throw ValidationError("--drop-inflight only goes with --parallelism") }
+        if (relocateFrom != nil) && relocate == nil { throw ValidationError("--relocate-from needs --relocate") }
+    }
+
+    func plan() throws -> RewritePlan {
+        var plan = RewritePlan()
+        plan.dropOperators = dropOperator.map(RewritePlan.OperatorRef.init)
+        plan.renameUIDs = try renameUID.map { s throws(UsageError) in try RewritePlan.UIDRename(parsing: s) }
+        plan.setOffsets = try setOffset.map { s throws(UsageError) in try RewritePlan.OffsetAssignment(parsing: s) }
+        plan.expireTTLAt = now.flatMap(CivilTime.parseMillis)
+        plan.migration = try migrate.map { try MigrationPlan.load(path: $0) }
+        plan.compression = compression.flatMap(CompressionSetting.init(parsing:))
+        plan.parallelism = try parallelism.map { s throws(UsageError) in try RewritePlan.ParallelismChange(parsing: s) }
+        plan.dropInFlight = dropInFlight
+        plan.maxParallelism = maxParallelism
+        plan.relocation = relocate.map { RewritePlan.Relocation(from: relocateFrom, to: $0, mode: copyFiles ? .copy : .reference) }
+        return plan
     }
 
     func run() async throws {
-        guard let view = try SnapshotOpener.open(source) as? FlinkSnapshot else {
-            throw UsageError("\(source) is a native snapshot; rewriting native snapshots (drop, rename, migrate, rescale) is not in this build yet")
+        let plan = try plan()
+        let report: RewriteReport
+        switch try SnapshotOpener.open(source) {
+        case let flink as FlinkSnapshot where dest.hasSuffix(".cairn"):
+            report = try convert(flink, plan: plan)
+        case let flink as FlinkSnapshot:
+            let unsupported = plan.nativeOnlyOptions + (plan.compression != nil ? ["--compression"] : [])
+            guard unsupported.isEmpty else {
+                throw UsageError("\(unsupported.joined(separator: ", ")) work on native snapshots; convert first (cairn rewrite \(source) x.cairn), or rewrite the Flink metadata with --drop-operator, --rename-uid, --set-offset, --relocate")
+            }
+            report = try FlinkRewriter.rewrite(flink, source: source, to: dest, plan: plan)
+        default:
+            guard plan.relocation == nil else { throw UsageError("--relocate applies to Flink snapshots; native snapshots hold no paths") }
+            report = try NativeRewriter.rewrite(source: source, to: dest, plan: plan)
+        }
+        Terminal.out(json ? report.json.rendered() : report.text)
+    }
+
+    /// Flink → native conversion; the metadata-level options are not combined with it (rewrite the Flink snapshot first).
+    private func convert(_ view: FlinkSnapshot, plan: RewritePlan) throws -> RewriteReport {
+        var other = plan
+        other.compression = nil
+        guard other.nativeOnlyOptions.isEmpty, other.dropOperators.isEmpty, other.renameUIDs.isEmpty, other.setOffsets.isEmpty,
+              other.relocation == nil else {
+            throw UsageError("converting \(source) to \(dest) takes only --compression; rewrite the Flink snapshot into a directory first, or rewrite the converted .cairn")
         }
         let problems = SnapshotValidator.validate(source: source, view: view, deep: false).errors
         if let first = problems.first {
             throw UsageError("\(source) has \(problems.count) problem(s), the first: \(first.description). Nothing was written; fix the source first (cairn validate lists them all).")
         }
         let sink = try AtomicFileSink(path: dest)
-        let summary = try FlinkConverter.convert(view, to: sink, options: WriterOptions(compression: CompressionSetting(parsing: compression)!))
-        if json {
-            Terminal.out(JSONValue.object([("path", .string(dest)), ("fileSize", .number(summary.fileSize)),
-                                           ("rawBytes", .number(summary.rawBytes)), ("blocks", .number(summary.blockCount))]).rendered())
-        } else {
-            Terminal.out("wrote \(dest): \(ByteCount.format(Int64(summary.fileSize))) (\(ByteCount.format(Int64(summary.rawBytes))) of Flink state in \(summary.blockCount) blocks)")
-        }
+        let summary = try FlinkConverter.convert(view, to: sink, options: WriterOptions(compression: plan.compression ?? .default))
+        return RewriteReport(source: source, destination: dest,
+                             changes: ["converted Flink snapshot to a native snapshot (\(ByteCount.format(Int64(summary.rawBytes))) of state in \(summary.blockCount) blocks)"],
+                             filesWritten: 1, bytesWritten: Int64(summary.fileSize))
     }
 }

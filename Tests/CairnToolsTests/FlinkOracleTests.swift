@@ -289,3 +289,38 @@ struct FlinkConversionTests {
         }
     }
 }
+
+@Suite("Flink operator ids from uids")
+struct FlinkOperatorIDTests {
+    @Test("every uid in a v5/v6 fixture hashes to its operator id (murmur3_128, seed 0)")
+    func uidHashes() throws {
+        var checked = 0
+        for fixture in FlinkOracleTests.fixtures {
+            let m = try FlinkSnapshot(source: FlinkOracleTests.root.appendingPathComponent(fixture).path).metadata
+            for op in m.operators {
+                guard let uid = op.uid, !uid.isEmpty else { continue }
+                #expect(OperatorID(flinkUID: uid) == op.id, "\(fixture): uid \(uid)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 7, "fixtures with uids (v5/v6) must exist")
+    }
+
+    /// Printed by Guava 33 (shaded in flink-dist 2.3.0): `Hashing.murmur3_128(0).newHasher().putString(s, UTF_8).hash()`
+    /// for the prefixes of "abcdefghijklmnopq" (every tail length) and a non-ASCII uid.
+    static let guava: [(String, String)] = [
+        ("", "00000000000000000000000000000000"), ("a", "897859f6655555855a890e51483ab5e6"),
+        ("abc", "6778ad3f3f3f96b4522dca264174a23b"), ("abcdefgh", "028cef37b00a8acca14069eb600d8948"),
+        ("abcdefghi", "64793cf1cfc0470533e041b7f53db579"), ("abcdefghijklmno", "fb2f0c895124be8a612a969c2d8c546a"),
+        ("abcdefghijklmnop", "23b74c22a33ccac41aeb31b395d63343"), ("abcdefghijklmnopq", "57a6bd887f746475e40d11a19d49daec"),
+        ("héllo wörld ✓ uid", "6a6c839f14795ff01bb87a3b2cdd6efc"),
+        ("The quick brown fox jumps over the lazy dog", "6c1b07bc7bbc4be347939ac4a93c437a"),
+    ]
+
+    @Test("murmur3_128 agrees with Guava for every tail length and UTF-8", arguments: guava.indices)
+    func guavaValues(i: Int) {
+        let (input, expected) = Self.guava[i]
+        #expect(Hex.encode(Murmur3.hash128x64(Array(input.utf8))) == expected, "\(input)")
+        #expect(OperatorID(flinkUID: input).hex == expected)
+    }
+}
