@@ -21,6 +21,12 @@ struct FlinkKeyedStateScanner {
     /// no options and the serializer key `VALUE_SERIALIZER`. Serializer snapshots carry no length, so the header is
     /// not parsed in order; each record is recognized where it stands. Returns nil unless exactly `count` are found.
     static func stateNames(header: [UInt8]) -> [StateInfo]? {
+        stateRecords(header: header)?.map(\.info)
+    }
+
+    /// Like `stateNames`, with the offset where each STATEMETA record starts (its name's length prefix), so the
+    /// serializer snapshots that follow a record can be found in its span.
+    static func stateRecords(header: [UInt8]) -> [(offset: Int, info: StateInfo)]? {
         guard header.count > 11 else { return nil }
         var found: [(Int, StateInfo)] = []
         let keyedType = Array("KEYED_STATE_TYPE".utf8)
@@ -62,7 +68,7 @@ struct FlinkKeyedStateScanner {
             }
             i += 1
         }
-        let states = found.sorted { $0.0 < $1.0 }.map(\.1)
+        let states = found.sorted { $0.0 < $1.0 }.map { (offset: $0.0, info: $0.1) }
         // `short nStates` stands right before the first record.
         guard let first = found.map(\.0).min(), first >= 2 else { return nil }
         let count = Int(header[first - 2]) << 8 | Int(header[first - 1])
