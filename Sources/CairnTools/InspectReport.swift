@@ -17,18 +17,7 @@ public struct InspectReport: Sendable {
     /// Builds the report; `deep` adds per-state statistics from a scan of the data, `top` the largest keys.
     public static func build(source: String, view: any SnapshotView, grouping: InspectGrouping = .operator, top: Int? = nil, deep: Bool = false) throws -> InspectReport {
         var summary = try view.summary()
-        if deep {
-            let scanned = try view.scanStates()
-            for o in summary.operators.indices {
-                for state in scanned[summary.operators[o].info.id] ?? [] {
-                    if let i = summary.operators[o].states.firstIndex(where: { $0.descriptor.name == state.descriptor.name }) {
-                        summary.operators[o].states[i] = state
-                    } else {
-                        summary.operators[o].states.append(state)
-                    }
-                }
-            }
-        }
+        if deep { summary = summary.merging(scanned: try view.scanStates()) }
         let keys = try top.map { try view.largestKeys(limit: $0) }
         return InspectReport(source: source, summary: summary, grouping: grouping, topKeys: keys, bytesRead: view.bytesRead)
     }

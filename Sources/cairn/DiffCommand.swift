@@ -1,17 +1,27 @@
 import ArgumentParser
+import CairnCore
 import CairnFormat
 import CairnTools
 
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Show what changed between two snapshots, operator by operator.",
+        abstract: "Show what changed between two snapshots: operators, states, serializers, source offsets, files and keys.",
         discussion: """
-            Operators are matched by id: added, removed, renamed (same id, another uid or name), rescaled (parallelism or max parallelism), and the change in keyed, operator and in-flight state. Either side may be a .cairn file, a Flink checkpoint or savepoint, or STORE#SNAPSHOT. With --exit-code the status is 1 when they differ.
+            Operators are matched by id: added, removed, renamed (same id, another uid or name), rescaled (parallelism or max \\
+            parallelism), and the change in keyed, operator and in-flight state. Per state: size, entries, kind, TTL and \\
+            key/value serializer name, version and schema. Per source split: the position before and after and how many \\
+            records it advanced; a split that went backward is flagged. Two Flink checkpoints get the files they share and \\
+            the files that are new. Either side may be a .cairn file, a Flink checkpoint or savepoint, or STORE#SNAPSHOT.
+
+            --deep scans the state data too, which gives per-state sizes of Flink keyed state. --keys STATE compares one \\
+            keyed state key by key (native snapshots and Flink canonical savepoints): keys added, removed, changed and \\
+            unchanged, with samples. With --exit-code the status is 1 when the snapshots differ.
 
             Examples:
               cairn diff /checkpoints/8f3a…/chk-41 /checkpoints/8f3a…/chk-42
               cairn diff ./store#3f9c2a ./store#latest --json
+              cairn diff savepoint-1 savepoint-2 --keys keyed-state/count --samples 10
             """)
 
     @Argument(help: "The earlier snapshot.")
@@ -19,6 +29,15 @@ struct DiffCommand: AsyncParsableCommand {
 
     @Argument(help: "The later snapshot.")
     var b: String
+
+    @Flag(help: "Scan state data for per-state sizes (Flink keyed state).")
+    var deep = false
+
+    @Option(help: ArgumentHelp("Compare one keyed state key by key.", valueName: "[OPERATOR/]STATE"))
+    var keys: String?
+
+    @Option(help: "Keys to show per kind of change with --keys.")
+    var samples = 5
 
     @Flag(name: .customLong("exit-code"), help: "Exit 1 when the snapshots differ.")
     var exitCode = false
@@ -28,23 +47,64 @@ struct DiffCommand: AsyncParsableCommand {
     @Flag(help: "Print the diff as JSON.")
     var json = false
 
-    func run() async throws {
-        let sa = try await summary(a), sb = try await summary(b)
-        let diff = SnapshotDiff.compute(sa, sb, sourceA: a, sourceB: b)
-        Terminal.out(json ? diff.json.rendered() : diff.text(style: Terminal.style))
-        if exitCode && diff.differs { throw ExitCode(1) }
+    func validate() throws {
+        guard samples >= 0 else { throw ValidationError("--samples must be 0 or more") }
     }
 
-    private func summary(_ source: String) async throws -> SnapshotSummary {
-        guard let ref = StoreOpener.storeReference(source) else { return try SnapshotOpener.open(source).summary() }
+    func run() async throws {
+        let a = try await OpenedSnapshot.open(self.a, store: store)
+        let b: OpenedSnapshot
+        do { b = try await OpenedSnapshot.open(self.b, store: store) } catch {
+            await a.close()
+            throw error
+        }
+        let (sourceA, sourceB, deep, keys, samples) = (self.a, self.b, self.deep, self.keys, self.samples)
+        let result = await Result {
+            try await BlockingBridge.offPool { () throws -> (SnapshotDiff, KeyDiff?) in
+                let diff = try SnapshotDiff.compare(a.view, b.view, sourceA: sourceA, sourceB: sourceB, deep: deep)
+                let keyDiff = try keys.map { try KeyDiff.compute(a.view, b.view, state: $0, samples: samples, sourceA: sourceA, sourceB: sourceB) }
+                return (diff, keyDiff)
+            }
+        }
+        await a.close()
+        await b.close()
+        let (diff, keyDiff) = try result.get()
+        if json {
+            var out = diff.json
+            if case .object(var fields) = out {
+                fields.append(("keys", keyDiff?.json ?? .null))
+                out = .object(fields)
+            }
+            Terminal.out(out.rendered())
+        } else {
+            Terminal.out(diff.text(style: Terminal.style) + (keyDiff.map { "\n" + $0.text(style: Terminal.style) } ?? ""))
+        }
+        if exitCode && (diff.differs || keyDiff?.differs == true) { throw ExitCode(1) }
+    }
+}
+
+/// A snapshot opened from a path or from STORE#SNAPSHOT, with the store to close when done.
+struct OpenedSnapshot: Sendable {
+    var view: any SnapshotView
+    var close: @Sendable () async -> Void
+
+    static func open(_ source: String, store: StoreOptions) async throws -> OpenedSnapshot {
+        guard let ref = StoreOpener.storeReference(source) else {
+            return OpenedSnapshot(view: try SnapshotOpener.open(source), close: {})
+        }
         let files = try await StoreOpener.snapshotFiles(store: ref.store, snapshot: ref.snapshot, s3: store.s3)
         do {
-            let result = try await BlockingBridge.offPool { try SnapshotOpener.open(files).summary() }
-            await files.store.objects.close()
-            return result
+            let view = try await BlockingBridge.offPool { try SnapshotOpener.open(files) }
+            return OpenedSnapshot(view: view, close: { await files.store.objects.close() })
         } catch {
             await files.store.objects.close()
             throw error
         }
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

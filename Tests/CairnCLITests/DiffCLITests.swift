@@ -65,3 +65,90 @@ struct DiffCLITests {
         #expect(try CLI.run(["diff", tiny, "/nonexistent/x"]).status == 2)
     }
 }
+
+@Suite("cairn diff: states, splits, files and keys")
+struct DiffDetailCLITests {
+    static let job = StoreCLITests.job
+    static let flinkRoot = CLI.root.appendingPathComponent("Fixtures/flink")
+
+    /// The savepoint directories of a scenario whose oracle says they have `format`.
+    static func savepoints(_ scenario: String, format: String) throws -> [String] {
+        let dir = flinkRoot.appendingPathComponent(scenario)
+        return try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("savepoint-") }.sorted().compactMap { name in
+            let oracle = try Data(contentsOf: dir.appendingPathComponent(name).appendingPathComponent("oracle.json"))
+            let doc = try JSONSerialization.jsonObject(with: oracle) as? [String: Any]
+            return doc?["savepointFormat"] as? String == format ? dir.appendingPathComponent(name).path : nil
+        }
+    }
+
+    func splits(_ doc: [String: Any]) -> [[String: Any]] {
+        ((doc["operators"] as? [[String: Any]]) ?? []).flatMap { ($0["splits"] as? [[String: Any]]) ?? [] }
+    }
+
+    @Test("consecutive checkpoints: the live source split advances, shared files are counted; reversed, the split goes backward")
+    func splitsAndFiles() throws {
+        let a = Self.job + "/chk-3", b = Self.job + "/chk-5"
+        let forward = try #require(try CLI.run(["diff", a, b, "--json"]).json as? [String: Any])
+        let both = splits(forward).filter { $0["status"] as? String == "changed" }
+        #expect(!both.isEmpty, "the endless number-source split is in both checkpoints")
+        for s in both {
+            let before = try #require((s["before"] as? [String: Any])?["next"] as? Int)
+            let after = try #require((s["after"] as? [String: Any])?["next"] as? Int)
+            #expect(s["advanced"] as? Int == after - before)
+            #expect(s["backward"] as? Bool == false)
+        }
+        #expect(forward["backwardSplits"] as? Int == 0)
+        let files = try #require(forward["files"] as? [String: Any])
+        let shared = try #require(files["shared"] as? [String: Any]), new = try #require(files["new"] as? [String: Any])
+        #expect((shared["files"] as? Int ?? 0) > 0, "retained incremental checkpoints reuse shared/ SSTs")
+        #expect((new["files"] as? Int ?? 0) > 0)
+
+        let reversed = try CLI.run(["diff", b, a])
+        #expect(reversed.stdout.contains("BACKWARD"), "\(reversed.stdout)")
+        let doc = try #require(try CLI.run(["diff", b, a, "--json"]).json as? [String: Any])
+        #expect(doc["backwardSplits"] as? Int == both.count)
+    }
+
+    @Test("--deep gives per-state sizes of Flink keyed state that add up to the operator's keyed size")
+    func deepStates() throws {
+        let canonical = try #require(try Self.savepoints("2.3/rocksdb-incremental", format: "CANONICAL").first)
+        let hashmap = try #require(try Self.savepoints("2.3/hashmap", format: "CANONICAL").first)
+        let doc = try #require(try CLI.run(["diff", hashmap, canonical, "--deep", "--json"]).json as? [String: Any])
+        let keyed = try #require((doc["operators"] as? [[String: Any]])?.first { ($0["after"] as? [String: Any])?["uid"] as? String == "keyed-state" })
+        let names = Set(((keyed["states"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
+        #expect(names.isSuperset(of: ["count", "last-seen", "recent", "attributes"]), "\(names)")
+    }
+
+    @Test("--keys on canonical savepoints: itself is all unchanged with one key per value-state entry; another run's counts changed")
+    func flinkKeys() throws {
+        let hashmap = try #require(try Self.savepoints("2.3/hashmap", format: "CANONICAL").first)
+        let rocks = try #require(try Self.savepoints("2.3/rocksdb-incremental", format: "CANONICAL").first)
+        let inspect = try #require(try CLI.run(["inspect", hashmap, "--deep", "--by", "state", "--json"]).json as? [String: Any])
+        let same = try CLI.run(["diff", hashmap, hashmap, "--keys", "count", "--json", "--exit-code"])
+        #expect(same.status == 0, "\(same.stderr)")
+        let keys = try #require((same.json as? [String: Any])?["keys"] as? [String: Any])
+        let count = try #require(keys["unchanged"] as? Int)
+        #expect(count > 0 && keys["added"] as? Int == 0 && keys["removed"] as? Int == 0 && keys["changed"] as? Int == 0)
+        let entries = try #require((inspect["states"] as? [[String: Any]])?.first { $0["name"] as? String == "count" }?["entries"] as? Int)
+        #expect(count == entries, "a value state holds one entry per key")
+
+        let other = try CLI.run(["diff", hashmap, rocks, "--keys", "keyed-state/count", "--json", "--exit-code", "--samples", "2"])
+        #expect(other.status == 1)
+        let k = try #require((other.json as? [String: Any])?["keys"] as? [String: Any])
+        let total = (k["added"] as? Int ?? 0) + (k["changed"] as? Int ?? 0) + (k["unchanged"] as? Int ?? 0)
+        #expect(total == (k["keys"] as? [String: Any])?["after"] as? Int)
+        #expect(((k["samples"] as? [String: Any])?["changed"] as? [Any])?.count ?? 0 <= 2)
+    }
+
+    @Test("--keys refuses what it cannot read, naming what it can")
+    func keyErrors() throws {
+        let native = try #require(try Self.savepoints("2.3/rocksdb-incremental", format: "NATIVE").first)
+        let hashmap = try #require(try Self.savepoints("2.3/hashmap", format: "CANONICAL").first)
+        let r = try CLI.run(["diff", hashmap, native, "--keys", "count"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no keyed state"), "\(r.stderr)")
+        let unknown = try CLI.run(["diff", hashmap, hashmap, "--keys", "no-such-state"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("keyed-state/count"), "\(unknown.stderr)")
+    }
+}
