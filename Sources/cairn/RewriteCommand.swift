@@ -118,7 +118,13 @@ struct RewriteCommand: AsyncParsableCommand {
             guard unsupported.isEmpty else {
                 throw UsageError("\(unsupported.joined(separator: ", ")) work on native snapshots; convert first (cairn rewrite \(source) x.cairn), or rewrite the Flink metadata with --drop-operator, --rename-uid, --set-offset, --relocate")
             }
-            report = try FlinkRewriter.rewrite(flink, source: source, to: dest, plan: plan)
+            do {
+                report = try FlinkRewriter.rewrite(flink, source: source, to: dest, plan: plan)
+            } catch {
+                // 1 for a damaged input, 2 for a usage or I/O problem.
+                Terminal.error(error.description)
+                throw ExitCode(error.exitStatus)
+            }
         default:
             guard plan.relocation == nil else { throw UsageError("--relocate applies to Flink snapshots; native snapshots hold no paths") }
             report = try NativeRewriter.rewrite(source: source, to: dest, plan: plan)
