@@ -22,6 +22,16 @@
  *   --rules N                 number of broadcast rules (bounded rules source, finishes early; default 64)
  *   --conf key=value          (repeatable) Flink configuration entry for the MiniCluster / environment
  *   --timeout-s S             give up after S seconds (default 240)
+ *
+ * Restore mode (used by restore-check.sh; the default fixture-generating behaviour above is unchanged):
+ *   --restore-from PATH       start from this savepoint or retained checkpoint (execution.state-recovery.path and
+ *                             the 1.x key execution.savepoint.path), run for --run-s seconds, print what state the
+ *                             operators got back (RESTORED_* lines), then cancel. No restarts: a failed restore
+ *                             prints JOB_STATUS FAILED with the cause and exits with status 3.
+ *   --run-s S                 how long to run after the restore (default 4)
+ *   --allow-non-restored      skip savepoint state that maps to no operator (allowNonRestoredState)
+ *   --rename OLD=NEW          (repeatable) use uid NEW where the job normally uses uid OLD
+ *   --without OPERATOR        (repeatable) leave out union-sink or window-reduce (window-reduce takes the sink along)
  */
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -68,7 +78,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.HashSet;
+import java.util.Set;
 
 public class CairnFixtureJob {
 
@@ -90,6 +104,11 @@ public class CairnFixtureJob {
         int rules = 64;
         long finiteSplit = 500;
         long timeoutS = 240;
+        String restoreFrom = null;
+        long runS = 4;
+        boolean allowNonRestored = false;
+        Map<String, String> renames = new LinkedHashMap<>();
+        Set<String> without = new HashSet<>();
         Map<String, String> conf = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -109,6 +128,16 @@ public class CairnFixtureJob {
                 case "--finite-split": finiteSplit = Long.parseLong(v); i++; break;
                 case "--rules": rules = Integer.parseInt(v); i++; break;
                 case "--timeout-s": timeoutS = Long.parseLong(v); i++; break;
+                case "--restore-from": restoreFrom = v; i++; break;
+                case "--run-s": runS = Long.parseLong(v); i++; break;
+                case "--allow-non-restored": allowNonRestored = true; break;
+                case "--rename": {
+                    int eq = v.indexOf('=');
+                    renames.put(v.substring(0, eq), v.substring(eq + 1));
+                    i++;
+                    break;
+                }
+                case "--without": without.add(v); i++; break;
                 case "--conf": {
                     int eq = v.indexOf('=');
                     conf.put(v.substring(0, eq), v.substring(eq + 1));
@@ -118,7 +147,16 @@ public class CairnFixtureJob {
                 default: throw new IllegalArgumentException("unknown argument " + a);
             }
         }
-        if (ckptDir == null) throw new IllegalArgumentException("--ckpt-dir is required");
+        if (ckptDir == null && restoreFrom == null) throw new IllegalArgumentException("--ckpt-dir is required");
+        if (restoreFrom != null) {
+            // both spellings: 2.x reads execution.state-recovery.*, 1.x execution.savepoint.*
+            conf.put("execution.state-recovery.path", restoreFrom);
+            conf.put("execution.savepoint.path", restoreFrom);
+            conf.put("execution.state-recovery.ignore-unclaimed-state", String.valueOf(allowNonRestored));
+            conf.put("execution.savepoint.ignore-unclaimed-state", String.valueOf(allowNonRestored));
+            conf.put("restart-strategy.type", "none");
+            conf.put("restart-strategy", "none");
+        }
 
         Configuration configuration = Configuration.fromMap(conf);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(3, configuration);
@@ -126,35 +164,44 @@ public class CairnFixtureJob {
         // ---- main FLIP-27 source (NumberSequenceSource) + throttling map with split-distribute list state
         DataStream<Long> numbers = env.fromSource(new UnevenNumberSource(finiteSplit),
                         WatermarkStrategy.<Long>noWatermarks(), "number-source")
-                .uid("number-source").name("number-source").setParallelism(2);
+                .uid(renames.getOrDefault("number-source", "number-source")).name("number-source").setParallelism(2);
         DataStream<Long> throttled = numbers
                 .map(new ThrottleMap(throttleEvery, listSize))
-                .uid("throttle").name("throttle").setParallelism(2);
+                .uid(renames.getOrDefault("throttle", "throttle")).name("throttle").setParallelism(2);
 
         // ---- bounded rules source (finishes early -> finished operators) + broadcast state
         DataStream<Long> ruleNumbers = env.fromSequence(0, rules - 1)
-                .uid("rules-source").name("rules-source").setParallelism(1);
+                .uid(renames.getOrDefault("rules-source", "rules-source")).name("rules-source").setParallelism(1);
         BroadcastStream<Long> ruleStream = ruleNumbers.broadcast(RULES);
         DataStream<Long> enriched = throttled.connect(ruleStream)
                 .process(new RuleEnricher(), Types.LONG)
-                .uid("broadcast-enrich").name("broadcast-enrich").setParallelism(3);
+                .uid(renames.getOrDefault("broadcast-enrich", "broadcast-enrich")).name("broadcast-enrich").setParallelism(3);
 
         // ---- keyed state: value (TTL), value, list, map, processing-time timers; maxParallelism 256
         DataStream<Long> keyed = enriched
                 .keyBy(new ModKey(keys), Types.LONG)
                 .process(new KeyedStateFunction(slowEvery, attrLen), Types.LONG)
-                .uid("keyed-state").name("keyed-state").setParallelism(3).setMaxParallelism(256);
+                .uid(renames.getOrDefault("keyed-state", "keyed-state")).name("keyed-state").setParallelism(3).setMaxParallelism(256);
 
+        if (!without.contains("window-reduce")) {
         // ---- window operator: processing-time tumbling window (60 s) + reduce; maxParallelism 128
         DataStream<Long> windowed = keyed
                 .keyBy(new ModKey(windowKeys), Types.LONG)
                 .window(new TumblingProcessingWindows(60_000L))
                 .reduce(new SumReduce())
-                .uid("window-reduce").name("window-reduce").setParallelism(2).setMaxParallelism(128);
+                .uid(renames.getOrDefault("window-reduce", "window-reduce")).name("window-reduce").setParallelism(2).setMaxParallelism(128);
 
         // ---- terminal operator with union list state
+        if (!without.contains("union-sink")) {
         windowed.process(new UnionStateSink(), Types.LONG)
-                .uid("union-sink").name("union-sink").setParallelism(2);
+                .uid(renames.getOrDefault("union-sink", "union-sink")).name("union-sink").setParallelism(2);
+        }
+        }
+
+        if (restoreFrom != null) {
+            restoreRun(env, runS, timeoutS);
+            return;
+        }
 
         JobClient client = env.executeAsync("cairn-fixture-job");
         String jobId = client.getJobID().toString();
@@ -193,6 +240,62 @@ public class CairnFixtureJob {
         }
         // give the MiniCluster a moment to flush/shut down, then exit hard (it has non-daemon threads)
         Thread.sleep(1000);
+        System.exit(0);
+    }
+
+    // ---- restore mode: what the operators got back (the MiniCluster runs in this JVM, so tasks report here)
+
+    /** keyed-state: the restored "count" of each key when first seen in this run (0 = no state). */
+    static final ConcurrentHashMap<Long, Long> FIRST_COUNT = new ConcurrentHashMap<>();
+    /** throttle: entries of "recent-values" each instance got back, and the first number each instance saw. */
+    static final ConcurrentLinkedQueue<Integer> THROTTLE_RESTORED = new ConcurrentLinkedQueue<>();
+    static final ConcurrentLinkedQueue<Long> FIRST_VALUES = new ConcurrentLinkedQueue<>();
+
+    static void restoreRun(StreamExecutionEnvironment env, long runS, long timeoutS) throws Exception {
+        JobClient client;
+        try {
+            client = env.executeAsync("cairn-fixture-job-restore");
+        } catch (Exception e) {
+            // e.g. "Cannot map checkpoint/savepoint state for operator …": the JobMaster refused the snapshot
+            System.out.println("JOB_STATUS FAILED");
+            for (Throwable t = e; t != null; t = t.getCause()) System.out.println("CAUSE " + t);
+            System.out.flush();
+            System.exit(3);
+            return;
+        }
+        System.out.println("JOB_ID " + client.getJobID());
+        String status = "UNKNOWN";
+        long start = System.currentTimeMillis();
+        long runningSince = -1;
+        while (System.currentTimeMillis() - start < timeoutS * 1000L) {
+            status = String.valueOf(client.getJobStatus().get(30, TimeUnit.SECONDS));
+            if (status.equals("FAILED") || status.equals("FINISHED") || status.equals("CANCELED")) break;
+            if (status.equals("RUNNING") && runningSince < 0) runningSince = System.currentTimeMillis();
+            // run until every restored operator has seen records for a while
+            if (runningSince > 0 && System.currentTimeMillis() - runningSince > runS * 1000L && !FIRST_COUNT.isEmpty()) break;
+            Thread.sleep(100);
+        }
+        System.out.println("JOB_STATUS " + status);
+        if (status.equals("FAILED")) {
+            try {
+                client.getJobExecutionResult().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                for (Throwable t = e; t != null; t = t.getCause()) System.out.println("CAUSE " + t);
+            }
+            System.out.flush();
+            System.exit(3);
+        }
+        long keys = FIRST_COUNT.size(), restored = 0, min = Long.MAX_VALUE, max = 0, sum = 0;
+        for (long c : FIRST_COUNT.values()) {
+            if (c > 0) { restored++; min = Math.min(min, c); max = Math.max(max, c); sum += c; }
+        }
+        System.out.println("RESTORED_KEYED keys=" + keys + " withCount=" + restored + " minCount=" + (restored > 0 ? min : 0)
+                + " maxCount=" + max + " sumCount=" + sum);
+        System.out.println("RESTORED_THROTTLE entries=" + new ArrayList<>(THROTTLE_RESTORED));
+        System.out.println("RESTORED_SOURCE firstValues=" + new ArrayList<>(FIRST_VALUES));
+        try { client.cancel().get(60, TimeUnit.SECONDS); } catch (Exception e) { System.out.println("CANCEL " + e); }
+        System.out.flush();
+        Thread.sleep(500);
         System.exit(0);
     }
 
@@ -298,6 +401,7 @@ public class CairnFixtureJob {
         public ThrottleMap(int every, int listSize) { this.every = every; this.listSize = listSize; }
 
         @Override public Long map(Long v) throws Exception {
+            if (seen == 0) FIRST_VALUES.add(v);
             seen++;
             if (every > 0 && seen % every == 0) Thread.sleep(1);
             if (recent.size() >= listSize) recent.remove(0);
@@ -312,7 +416,10 @@ public class CairnFixtureJob {
         @Override public void initializeState(FunctionInitializationContext ctx) throws Exception {
             state = ctx.getOperatorStateStore().getListState(new ListStateDescriptor<>("recent-values", Types.STRING));
             recent = new ArrayList<>();
-            if (ctx.isRestored()) for (String s : state.get()) recent.add(s);
+            if (ctx.isRestored()) {
+                for (String s : state.get()) recent.add(s);
+                THROTTLE_RESTORED.add(recent.size());
+            }
         }
     }
 
@@ -358,6 +465,7 @@ public class CairnFixtureJob {
             if (slowEvery > 0 && processed % slowEvery == 0) Thread.sleep(1);
             long key = ctx.getCurrentKey();
             Long c = count.value();
+            FIRST_COUNT.putIfAbsent(key, c == null ? 0L : c);
             long n = c == null ? 1 : c + 1;
             count.update(n);                                  // every key, every record (TTL state)
             // The other states are written only during the first records of each key, so that after a short
