@@ -1,0 +1,123 @@
+import Foundation
+import Testing
+
+/// `cairn rewrite` on real Flink fixtures, as a user runs it: options, report, exit status, nothing left on failure.
+@Suite("cairn rewrite (Flink)", .serialized)
+struct FlinkRewriteCLITests {
+    static let flink = CLI.root.appendingPathComponent("Fixtures/flink")
+
+    static func savepoint(_ version: String) throws -> String {
+        let dir = flink.appendingPathComponent("\(version)/hashmap")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir.path).first { $0.hasPrefix("savepoint-") })
+        return dir.appendingPathComponent(name).path
+    }
+
+    static func inspect(_ path: String) throws -> [String: Any] {
+        let r = try CLI.run(["inspect", path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return try #require(r.json as? [String: Any])
+    }
+
+    @Test("drop, rename and set offset in one run; the output validates and inspect shows each change")
+    func combined() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sp = try Self.savepoint("2.3")
+        let offsets = try #require(Self.inspect(sp)["offsets"] as? [[String: Any]])
+        let split = try #require(offsets.first { $0["type"] as? String == "numberSequence" })
+        let splitId = try #require(split["splitId"] as? String)
+        let next = try #require(split["next"] as? Int)
+        let dest = dir.appendingPathComponent("sp-v2").path
+        let r = try CLI.run(["rewrite", sp, dest, "--drop-operator", "union-sink", "--rename-uid", "throttle=throttle-v2",
+                             "--set-offset", "number-source:\(splitId)=\(next + 7)", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(r.json as? [String: Any])
+        #expect((report["changes"] as? [String])?.count == 3)
+        let v = try CLI.run(["validate", dest])
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        let out = try Self.inspect(dest)
+        let ops = try #require(out["operators"] as? [[String: Any]])
+        #expect(!ops.contains { $0["uid"] as? String == "union-sink" })
+        #expect(ops.contains { $0["uid"] as? String == "throttle-v2" })
+        let moved = try #require(out["offsets"] as? [[String: Any]])
+        #expect(moved.contains { $0["splitId"] as? String == splitId && $0["next"] as? Int == next + 7 })
+        #expect(out["format"] as? String == "flink _metadata v6")
+    }
+
+    @Test("an unknown operator exits 2 and lists the operators; DEST is not created")
+    func unknownOperator() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dest = dir.appendingPathComponent("out").path
+        let r = try CLI.run(["rewrite", try Self.savepoint("1.20"), dest, "--drop-operator", "nope"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("\"nope\""))
+        #expect(r.stderr.contains("8ad0a339064fd18ef5b9c94282a00e10"))  // throttle's id (v4 has no uids)
+        #expect(!FileManager.default.fileExists(atPath: dest))
+    }
+
+    @Test("a corrupted _metadata exits 1 and writes nothing")
+    func corrupted() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let copy = dir.appendingPathComponent("sp").path
+        try FileManager.default.copyItem(atPath: try Self.savepoint("1.15"), toPath: copy)
+        let meta = URL(fileURLWithPath: copy + "/_metadata")
+        let bytes = try Data(contentsOf: meta)
+        try bytes.prefix(bytes.count / 2).write(to: meta)
+        let dest = dir.appendingPathComponent("out").path
+        let r = try CLI.run(["rewrite", copy, dest, "--rename-uid", "throttle=t2"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dest))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["sp"])
+    }
+
+    @Test("--relocate with --copy-files moves a retained checkpoint to a new base")
+    func relocateCopy() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scenario = Self.flink.appendingPathComponent("1.20/rocksdb-incremental").path
+        let job = try #require(try FileManager.default.contentsOfDirectory(atPath: scenario).first { $0.count == 32 })
+        let chk = try #require(try FileManager.default.contentsOfDirectory(atPath: scenario + "/" + job).filter { $0.hasPrefix("chk-") }.sorted().last)
+        let base = dir.appendingPathComponent("restore").path
+        let dest = "\(base)/\(job)/\(chk)"
+        let r = try CLI.run(["rewrite", "\(scenario)/\(job)/\(chk)", dest, "--relocate", base, "--copy-files"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("relocated"))
+        #expect(FileManager.default.fileExists(atPath: "\(base)/\(job)/shared"))
+        let v = try CLI.run(["validate", dest, "--json"])
+        #expect(v.status == 0, "\(v.stdout)")
+        // Without --relocate the same checkpoint is refused with the --relocate that would work.
+        let again = try CLI.run(["rewrite", "\(scenario)/\(job)/\(chk)", dir.appendingPathComponent("x").path])
+        #expect(again.status == 2)
+        #expect(again.stderr.contains("--relocate \(scenario)"))
+    }
+
+    static let flinkAvailable: Bool = {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: "/tmp/flink-2.3.0/lib/flink-dist-2.3.0.jar") else { return false }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        return path.split(separator: ":").contains { fm.isExecutableFile(atPath: "\($0)/java") && fm.isExecutableFile(atPath: "\($0)/javac") }
+    }()
+
+    @Test("real Flink 2.3 restores every rewrite (Fixtures/flink/restore-check.sh, about 70 s)", .enabled(if: flinkAvailable),
+          .timeLimit(.minutes(10)))
+    func restoreCheck() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = [CLI.root.appendingPathComponent("Fixtures/flink/restore-check.sh").path]
+        var env = ProcessInfo.processInfo.environment
+        env["CAIRN"] = CLI.binary.path
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(text)")
+        for c in ["baseline", "drop", "rename", "offset", "relocate-reference", "relocate-copy"] {
+            #expect(text.contains("PASS \(c) "), "\(text)")
+        }
+    }
+}
