@@ -94,7 +94,7 @@ struct FlinkRewriteOutput {
 
     /// Where the input's copy of a missing file is, as a `--relocate` suggestion.
     func hint(for old: FlinkFileReference) -> String {
-        if case .relocated(let found) = snapshot.resolver.resolve(old), let oldPath = FlinkPathRelocation.localPath(old.path),
+        if case .relocated(let relative) = snapshot.resolver.resolve(old), case let found = RewriteFileOps.absolute(relative), let oldPath = FlinkPathRelocation.localPath(old.path),
            let base = FlinkPathRelocation.derivedBase(of: snapshot.metadata).flatMap(FlinkPathRelocation.localPath) {
             let rest = oldPath.hasPrefix(base + "/") ? String(oldPath.dropFirst(base.count)) : ""
             if !rest.isEmpty, found.hasSuffix(rest) {
