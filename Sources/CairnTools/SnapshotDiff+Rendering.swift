@@ -117,7 +117,9 @@ extension SnapshotDiff {
                 if st.schemaChanged && !st.serializerChanged { what.append("schema, same version") }
                 var serializer = ""
                 if st.serializerChanged || st.schemaChanged, let a = st.before, let b = st.after {
-                    func name(_ s: SerializerInfo?) -> String { s.map { "\($0.name.split(separator: ".").last ?? "") v\($0.version)" } ?? "none" }
+                    func name(_ s: SerializerInfo?) -> String {
+                        s.map { ($0.name.contains("<") ? $0.name : String($0.name.split(separator: ".").last ?? "")) + " v\($0.version)" } ?? "none"
+                    }
                     serializer = a.keySerializer?.name != b.keySerializer?.name || a.keySerializer?.version != b.keySerializer?.version
                         ? "key \(name(a.keySerializer)) → \(name(b.keySerializer))" : "\(name(a.valueSerializer)) → \(name(b.valueSerializer))"
                 }

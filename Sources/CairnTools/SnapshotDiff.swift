@@ -49,6 +49,8 @@ public struct SnapshotDiff: Sendable {
     /// keyed state), and for two Flink snapshots the files they share.
     public static func compare(_ a: any SnapshotView, _ b: any SnapshotView, sourceA: String, sourceB: String, deep: Bool = false) throws -> SnapshotDiff {
         var sa = try a.summary(), sb = try b.summary()
+        if let f = a as? FlinkSnapshot { sa = sa.addingRegisteredStates(of: f) }
+        if let f = b as? FlinkSnapshot { sb = sb.addingRegisteredStates(of: f) }
         if deep {
             sa = sa.merging(scanned: try a.scanStates())
             sb = sb.merging(scanned: try b.scanStates())

@@ -119,6 +119,26 @@ struct DiffDetailCLITests {
         #expect(names.isSuperset(of: ["count", "last-seen", "recent", "attributes"]), "\(names)")
     }
 
+    @Test("Flink states carry the serializer snapshots their backends registered, on every backend and version")
+    func flinkSerializers() throws {
+        let a = try #require(try FileManager.default.contentsOfDirectory(atPath: Self.flinkRoot.appendingPathComponent("1.15/rocksdb-full").path).first)
+        let doc = try #require(try CLI.run(["diff", Self.flinkRoot.appendingPathComponent("1.15/rocksdb-full/\(a)/chk-4").path, Self.job + "/chk-5", "--json"]).json as? [String: Any])
+        let keyed = try #require((doc["operators"] as? [[String: Any]])?.first { $0["id"] as? String == "826c38023c4272520855c3219fef4f3f" })
+        let states = try #require(keyed["states"] as? [[String: Any]])
+        // The fixture job's keyed operator: ValueState<Long> with TTL, MapState<Integer, String>, Long keys.
+        let count = try #require(states.first { $0["name"] as? String == "count" })
+        for side in ["before", "after"] {
+            let value = try #require((count["valueSerializer"] as? [String: Any])?[side] as? [String: Any], "count \(side)")
+            #expect((value["name"] as? String)?.hasPrefix("TtlSerializer") == true)
+            let key = try #require((count["keySerializer"] as? [String: Any])?[side] as? [String: Any])
+            #expect(key["name"] as? String == "LongSerializer")
+        }
+        let attributes = try #require(states.first { $0["name"] as? String == "attributes" })
+        let value = try #require((attributes["valueSerializer"] as? [String: Any])?["after"] as? [String: Any])
+        #expect(value["name"] as? String == "MapSerializer<IntSerializer, StringSerializer>")
+        #expect(count["serializerChanged"] as? Bool == false)
+    }
+
     @Test("--keys on canonical savepoints: itself is all unchanged with one key per value-state entry; another run's counts changed")
     func flinkKeys() throws {
         let hashmap = try #require(try Self.savepoints("2.3/hashmap", format: "CANONICAL").first)
