@@ -98,7 +98,11 @@ struct RewriteCommand: AsyncParsableCommand {
         plan.renameUIDs = try renameUID.map { s throws(UsageError) in try RewritePlan.UIDRename(parsing: s) }
         plan.setOffsets = try setOffset.map { s throws(UsageError) in try RewritePlan.OffsetAssignment(parsing: s) }
         plan.expireTTLAt = now.flatMap(CivilTime.parseMillis)
-        plan.migration = try migrate.map { try MigrationPlan.load(path: $0) }
+        do {
+            plan.migration = try migrate.map { try MigrationPlan.load(path: $0) }
+        } catch let e as JobSpecError {
+            throw UsageError("--migrate \(e)")
+        }
         plan.compression = compression.flatMap(CompressionSetting.init(parsing:))
         plan.parallelism = try parallelism.map { s throws(UsageError) in try RewritePlan.ParallelismChange(parsing: s) }
         plan.dropInFlight = dropInFlight
@@ -127,7 +131,13 @@ struct RewriteCommand: AsyncParsableCommand {
             }
         default:
             guard plan.relocation == nil else { throw UsageError("--relocate applies to Flink snapshots; native snapshots hold no paths") }
-            report = try NativeRewriter.rewrite(source: source, to: dest, plan: plan)
+            do {
+                report = try NativeRewriter.rewrite(source: source, to: dest, plan: plan)
+            } catch let e as NativeRewriteError {
+                // 1 when the input is damaged, 2 for a plan that cannot apply (the command line contract).
+                Terminal.error(e.description)
+                throw ExitCode(e.exitStatus)
+            }
         }
         Terminal.out(json ? report.json.rendered() : report.text)
     }

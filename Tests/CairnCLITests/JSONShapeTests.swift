@@ -40,6 +40,7 @@ struct JSONShapeTests {
         let store = dir.appendingPathComponent("store").path
         let gen = dir.appendingPathComponent("gen").path
         let canonical = flink + "/2.3/hashmap/savepoint-57baad-e77eb0678d5d"
+        let examples = CLI.root.appendingPathComponent("docs/examples").path
         return [
             ("generate", ["generate", gen, "--preset", "tiny", "--checkpoints", "2", "--json"]),
             ("inspect", ["inspect", gen + "/chk-2.cairn", "--json", "--deep", "--top", "3"]),
@@ -48,6 +49,8 @@ struct JSONShapeTests {
             ("inspect", ["inspect", flink + "/2.3/unaligned", "--json", "--deep"]),
             ("validate", ["validate", gen + "/chk-2.cairn", "--json", "--deep"]),
             ("validate", ["validate", job + "/chk-5", "--json"]),
+            ("validate", ["validate", canonical, "--json", "--against", examples + "/job.yaml"]),
+            ("validate", ["validate", job + "/chk-5", "--json", "--previous", job + "/chk-3"]),
             ("diff", ["diff", job + "/chk-5", job + "/chk-3", "--json"]),
             ("diff", ["diff", gen + "/chk-1.cairn", gen + "/chk-2.cairn", "--json", "--keys", "totals"]),
             ("diff", ["diff", canonical, canonical, "--json", "--keys", "count"]),
@@ -58,6 +61,8 @@ struct JSONShapeTests {
             ("pull", ["pull", store, "latest", dir.appendingPathComponent("pulled").path, "--json"]),
             ("prune", ["prune", store, "--keep-last", "1", "--grace", "0s", "--json"]),
             ("rewrite", ["rewrite", job + "/chk-5", dir.appendingPathComponent("rw.cairn").path, "--json"]),
+            ("rewrite", ["rewrite", gen + "/chk-2.cairn", dir.appendingPathComponent("m.cairn").path, "--json",
+                         "--migrate", examples + "/migrate-totals-v3.yaml", "--drop-operator", "rules-enricher"]),
         ]
     }
 
