@@ -140,6 +140,10 @@ class Handler(socketserver.BaseRequestHandler):
                 req_headers = header_values(head)
                 body, _ = read_body(cin, req_headers, no_body=False)
                 body = body or b""
+                if server.stalled.is_set():
+                    # Hold the request unanswered until the proxy stops: the client is frozen mid-operation.
+                    server.stop_event.wait()
+                    return
                 fault = server.faults.next()
                 if fault == "500":
                     client.sendall(s3_error(500, "Internal Server Error", "InternalError",
@@ -170,6 +174,9 @@ class Handler(socketserver.BaseRequestHandler):
                     client.sendall(whole[: max(1, len(whole) // 2)])
                     return
                 client.sendall(whole)
+                if server.stall_prefix and method == b"PUT" and 200 <= status < 300 \
+                        and server.stall_prefix.encode() in head.split(b" ", 2)[1]:
+                    server.stalled.set()
                 if until_close or "close" in ",".join(resp_headers.get("connection", [])).lower():
                     return
         except (ConnectionClosed, OSError, ValueError):
@@ -196,6 +203,9 @@ def main():
     parser.add_argument("upstream", help="http://host:port of the real server")
     parser.add_argument("--fail-every", type=int, default=3, help="fail every N-th request (0: never)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--stall-after-put", default="",
+                        help="after a successful PUT whose path contains this text, hold every later request unanswered "
+                             "(a client frozen mid-operation, for kill -9 tests)")
     parser.add_argument("--faults", default=",".join(FAULT_KINDS), help="comma-separated subset of " + ",".join(FAULT_KINDS))
     args = parser.parse_args()
 
@@ -211,7 +221,10 @@ def main():
     proxy = Proxy(("127.0.0.1", 0), Handler)
     proxy.upstream = (host or "127.0.0.1", int(port))
     proxy.faults = Faults(args.fail_every, args.seed, kinds)
+    proxy.stall_prefix = args.stall_after_put
+    proxy.stalled = threading.Event()
     stop = threading.Event()
+    proxy.stop_event = stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
 

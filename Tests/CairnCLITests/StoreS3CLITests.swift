@@ -88,9 +88,12 @@ struct StoreS3CLITests {
         #expect(try cairn(server, ["push", CLI.root.appendingPathComponent("Fixtures/cairn/tiny-seed1-chk1.cairn").path, store]).status == 0)
         let packsBefore = try await server.withStore(url: store) { try await $0.list(prefix: "packs/").count }
 
+        // Through a proxy that answers the first pack upload and then holds every request: the push is frozen
+        // with a pack stored and no snapshot committed, whatever the machine's load.
+        let proxy = try await FaultProxy.start(upstream: server.endpoint, failEvery: 0, stallAfterPut: "/packs/")
         let push = Process()
         push.executableURL = CLI.binary
-        push.arguments = ["push", source, store, "--endpoint", server.endpoint]
+        push.arguments = ["push", source, store, "--endpoint", proxy.endpoint]
         var env = ProcessInfo.processInfo.environment
         env.merge(server.environment) { $1 }
         push.environment = env
@@ -103,7 +106,8 @@ struct StoreS3CLITests {
         }
         kill(push.processIdentifier, SIGKILL)
         push.waitUntilExit()
-        try #require(sawPack, "the push finished before a pack appeared; cannot test an interruption")
+        _ = try await proxy.stop()
+        try #require(sawPack, "the push ended before a pack appeared; cannot test an interruption")
         #expect((try cairn(server, ["snapshots", store, "--json"]).json as? [Any])?.count == 1)
 
         let resumed = try cairn(server, ["push", source, store, "--json"])

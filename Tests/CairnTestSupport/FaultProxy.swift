@@ -19,10 +19,14 @@ package final class FaultProxy: Sendable {
         self.helper = helper
     }
 
-    package static func start(upstream: String, failEvery: Int, seed: Int = 1, faults: [String] = ["500", "503", "drop", "reset"]) async throws -> FaultProxy {
+    /// `stallAfterPut`: once a PUT whose path contains it has succeeded, every later request is held unanswered, so
+    /// the client is frozen at a known point (after its first pack, say) for an interruption test.
+    package static func start(upstream: String, failEvery: Int, seed: Int = 1, faults: [String] = ["500", "503", "drop", "reset"],
+                              stallAfterPut: String? = nil) async throws -> FaultProxy {
         let helper = try await HelperProcess.launch(
             script: "fault-proxy.py",
-            arguments: [upstream, "--fail-every", String(failEvery), "--seed", String(seed), "--faults", faults.joined(separator: ",")],
+            arguments: [upstream, "--fail-every", String(failEvery), "--seed", String(seed), "--faults", faults.joined(separator: ",")]
+                + (stallAfterPut.map { ["--stall-after-put", $0] } ?? []),
             startTimeout: 60)
         guard let endpoint = helper.firstLine["endpoint"] as? String else {
             _ = await helper.stop()
