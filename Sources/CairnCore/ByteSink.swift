@@ -60,15 +60,7 @@ public final class AtomicFileSink: ByteSink {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(IOError) {
-        var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw IOError(path: path, operation: "write", errno: errno)
-            }
-            done += n
-        }
+        if let failure = POSIX.writeAll(fd, bytes) { throw IOError(path: path, operation: "write", errno: failure) }
     }
 
     public func commit() throws(IOError) {

@@ -2,7 +2,7 @@
 ///
 /// Offsets are relative to the buffer being decoded; layers above add the absolute file offset and
 /// the logical place (block, operator, subtask, state) before showing it to a person.
-public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct DecodeError: CairnError, Equatable {
     /// What kind of problem: the names match the error codes of the format specification (§11).
     public enum Code: String, Sendable, Equatable, CaseIterable {
         case truncated
@@ -33,4 +33,9 @@ public struct DecodeError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.rawValue) at offset \(offset): \(message)" }
+}
+
+extension DecodeError {
+    /// Bytes that do not decode are damaged input: a finding.
+    public var exitStatus: Int32 { 1 }
 }

@@ -19,29 +19,6 @@ public protocol RandomAccessSource: Sendable {
     var bytesRead: UInt64 { get }
 }
 
-/// An I/O failure with the path and the operation that failed.
-public struct IOError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var operation: String
-    public var errno: Int32?
-    public var message: String
-
-    public init(path: String, operation: String, errno: Int32? = nil, message: String? = nil) {
-        self.path = path
-        self.operation = operation
-        self.errno = errno
-        if let message {
-            self.message = message
-        } else if let errno {
-            self.message = String(cString: strerror(errno))
-        } else {
-            self.message = "failed"
-        }
-    }
-
-    public var description: String { "\(path): cannot \(operation): \(message)" }
-}
-
 /// A thread-safe counter for `bytesRead`.
 final class ByteCounter: Sendable {
     private let total = Locked<UInt64>(0)
@@ -128,3 +105,4 @@ public struct MemorySource: RandomAccessSource {
         return Array(bytes[Int(offset)..<(Int(offset) + count)])
     }
 }
+

@@ -1,4 +1,4 @@
-import CairnFormat
+import CairnModel
 
 /// The contents of a Flink `_metadata` file, versions 3 to 6 (Flink 1.11 to 2.3).
 public struct FlinkCheckpointMetadata: Sendable {

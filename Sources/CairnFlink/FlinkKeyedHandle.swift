@@ -1,4 +1,4 @@
-import CairnFormat
+import CairnModel
 
 /// A Flink `KeyedStateHandle` (research notes §2.5).
 public indirect enum FlinkKeyedHandle: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 extension FlinkKeyedStateScanner {
     /// Calls `body` with (state id, key, value) for every entry of one key group in the full-snapshot format. The key

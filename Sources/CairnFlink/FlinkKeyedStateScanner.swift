@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 /// Scans keyed state written in Flink's full-snapshot format (canonical savepoints of every backend, research notes
 /// §3.4): per state, entries and bytes, per key group, and the largest entries — without any serializer, because

@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 /// Decodes `_metadata` files (research notes §2): magic, version, checkpoint id, master states, operators with
 /// their subtask handles, and the v4+ properties trailer. Every tag Flink 1.11–2.3 writes is understood; anything

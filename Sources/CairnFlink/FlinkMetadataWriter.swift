@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 /// Writes `_metadata` in a given version (3 to 6) exactly as Flink's serializers do, so that a parsed file written
 /// back is byte-identical; the basis of rewriting Flink snapshots.

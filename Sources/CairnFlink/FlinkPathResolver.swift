@@ -108,4 +108,6 @@ final class DirectoryListings: Sendable {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif

@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 extension FlinkSnapshot {
     /// The key groups of one keyed state that can be read entry by entry: those in Flink's full-snapshot format

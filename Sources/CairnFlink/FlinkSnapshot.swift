@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 /// A Flink checkpoint or savepoint as a `SnapshotView`: sizes exactly as Flink's own
 /// `Checkpoints.loadCheckpointMetadata` reports them, per operator and subtask, from `_metadata` alone.
@@ -350,4 +350,6 @@ final class ReadCounter: Sendable {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif

@@ -2,6 +2,8 @@ import CairnCore
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Finds the `_metadata` a SOURCE argument means: the file itself, the directory holding it, or a job's checkpoint
@@ -59,26 +61,10 @@ public struct FlinkSnapshotLocation: Sendable, Equatable {
     }
 }
 
-/// What went wrong finding or reading a Flink snapshot.
-public enum CairnFlinkError: Error, Sendable, CustomStringConvertible {
-    case noMetadata(path: String, jobs: [String])
-    case remoteUnsupported(path: String)
-
-    public var description: String {
-        switch self {
-        case .noMetadata(let path, let jobs):
-            jobs.isEmpty
-                ? "\(path) holds no _metadata, no chk-N directory with one, and no job directory; give a _metadata file, its directory or a job's checkpoint directory"
-                : "\(path) holds several job directories (\(jobs.joined(separator: ", "))); name one of them"
-        case .remoteUnsupported(let path):
-            "\(path): a checkpoint directly in object storage is not read in place; push it into a Cairn store and use STORE#SNAPSHOT, or copy it locally"
-        }
-    }
-}
-
 extension FilePaths {
     /// A Flink job id: 32 lowercase hex digits.
     static func isJobID(_ s: String) -> Bool {
         s.utf8.count == 32 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }
+

@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 /// Decodes FLIP-27 source reader splits from `SourceReaderState` elements (research notes §7): each element is
 /// `int length` (byte-array serializer), `int splitSerializerVersion`, `int length`, split bytes. Kafka, Kinesis

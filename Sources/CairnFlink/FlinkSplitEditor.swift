@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 /// Changes where a FLIP-27 source split resumes, inside one `SourceReaderState` element (research notes §7), and
 /// rebuilds an operator-state stream around changed elements. The element keeps its framing (`int length`,
@@ -90,7 +90,7 @@ public enum FlinkSplitEditor {
 }
 
 /// Why a source split could not be repositioned.
-public enum FlinkSplitEditError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum FlinkSplitEditError: CairnError, Equatable {
     case unreadableElement(String)
     case badPosition(split: String, position: String, expected: String)
     case unsupportedSplit(split: String, reason: String)
@@ -102,4 +102,8 @@ public enum FlinkSplitEditError: Error, Sendable, Equatable, CustomStringConvert
         case .unsupportedSplit(let split, let reason): "split \(split): \(reason)"
         }
     }
+}
+
+extension FlinkSplitEditError {
+    public var exitStatus: Int32 { 2 }
 }

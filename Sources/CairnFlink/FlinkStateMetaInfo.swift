@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 /// A `TypeSerializerSnapshot` as a state backend stored it (research notes §3.2): the snapshot class and its
 /// version, plus what could be read of its payload without knowing every serializer (nested snapshots of

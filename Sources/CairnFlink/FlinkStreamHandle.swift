@@ -1,4 +1,4 @@
-import CairnFormat
+import CairnModel
 
 /// A Flink `StreamStateHandle`: where a stream of state bytes lives (research notes §2.4).
 public indirect enum FlinkStreamHandle: Sendable, Equatable {

@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFormat
+import CairnModel
 
 /// The checks `validate` makes on a Flink snapshot beyond the engine-neutral ones: every referenced file exists
 /// with at least the recorded size, and every offset lies inside its stream.

@@ -1,3 +1,4 @@
+import CairnModel
 /// What a block holds (format spec §4).
 public struct BlockKind: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
     public let rawValue: UInt8

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 
 /// Fixed sizes, magics and limits of the container (format spec §2).
 public enum FileLayout {

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 
 /// Encodes keyed entries into the current block and decides where blocks end (format spec §10).
 ///

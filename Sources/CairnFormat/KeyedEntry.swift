@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 
 /// One keyed-state entry, as ranges into a decoded block so scans do not copy.
 public struct KeyedEntry: Sendable {

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 
 /// A native `.cairn` snapshot as a `SnapshotView`.
 public struct NativeSnapshot: SnapshotView {

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 
 /// A schema compiled into a flat table, for checking encoded values at memory speed.
 ///

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 
 /// The canonical decoded form of a whole snapshot (format-spec/vectors/*.json): every field and every entry,
 /// bytes as hex, typed values decoded. Reading it checks every block.

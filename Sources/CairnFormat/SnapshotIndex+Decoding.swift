@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 
 extension SnapshotIndex {
     /// Decodes and checks an index (format spec §6): every rule the spec states as MUST is enforced here, so a

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 
 /// One data block as the index records it (format spec §6.3).
 public struct BlockEntry: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 
 /// Opens a snapshot for random access: the footer and index are read and checked on open; data blocks are
 /// read, checked against their CRC and decoded only when asked for.

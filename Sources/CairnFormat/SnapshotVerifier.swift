@@ -1,4 +1,5 @@
 import CairnCore
+import CairnModel
 import Dispatch
 
 /// Reads every block of a native snapshot and checks what only the data can show: checksums, decoding, entry
@@ -262,4 +263,6 @@ final class ProblemSlots: Sendable {
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif

@@ -1,8 +1,11 @@
 import CairnCore
+import CairnModel
 import Dispatch
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Writes a snapshot in one streaming pass with memory bounded by the block size and the index.

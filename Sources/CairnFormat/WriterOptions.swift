@@ -1,5 +1,8 @@
+import CairnModel
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// How a `SnapshotWriter` lays out blocks. The same options and input give the same bytes.
@@ -27,21 +30,4 @@ public struct WriterOptions: Sendable, Equatable {
 extension WriterOptions {
     /// Cores online, at least 1.
     public static var availableCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
-}
-
-/// Sizes and counts of a finished write.
-public struct WriteSummary: Sendable, Equatable {
-    public var fileSize: UInt64
-    public var blockCount: Int
-    public var rawBytes: UInt64
-    public var storedBytes: UInt64
-    public var indexLength: UInt64
-    public var entryCount: UInt64
-}
-
-/// A misuse of the writer API (wrong order, unknown state name, out-of-range key group).
-public struct WriterError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }

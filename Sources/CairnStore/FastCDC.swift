@@ -1,3 +1,4 @@
+import CairnCore
 /// Content-defined chunking with FastCDC (Xia et al., USENIX ATC 2016): a Gear rolling hash, no hashing below
 /// the minimum size, and normalized chunking (level 2: a stricter mask before the average size, a looser one after)
 /// so chunk sizes cluster around the average. Cut points depend only on content, so inserting bytes moves only the
@@ -92,8 +93,12 @@ public struct FastCDC: Sendable, Equatable {
     }
 }
 
-public struct ChunkerError: Error, Sendable, CustomStringConvertible {
+public struct ChunkerError: CairnError {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+extension ChunkerError {
+    public var exitStatus: Int32 { 2 }
 }

@@ -175,21 +175,9 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
         let temp = dir + "/.tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw Self.failure(temp, "create", errno) }
-        var failure: Int32 = 0
-        data.withUnsafeBytes { buf in
-            var done = 0
-            while done < buf.count {
-                let n = write(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                done += n
-            }
-        }
+        var failure = data.withUnsafeBytes { POSIX.writeAll(fd, $0) } ?? 0
         if failure == 0 && fsync(fd) != 0 { failure = errno }
-        Glibc.close(fd)
+        POSIX.close(fd)
         if failure != 0 {
             unlink(temp)
             throw Self.failure(temp, "write", failure)
@@ -202,7 +190,7 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
         let fd = open(String(path[..<slash]), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {
             fsync(fd)
-            Glibc.close(fd)
+            POSIX.close(fd)
         }
     }
 

@@ -1,3 +1,4 @@
+import CairnCore
 /// A flat key → bytes namespace: a local directory or an S3 bucket prefix. The store's layout (`config`,
 /// `packs/…`, `index/…`, `snapshots/…`, `locks/…`) lives on top of this and is the same on both.
 ///
@@ -94,7 +95,7 @@ public struct RequestCounts: Sendable, Equatable {
 }
 
 /// A store operation that failed for good (after the backend's own retries).
-public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
+public struct ObjectStoreError: CairnError {
     public enum Kind: Sendable, Equatable {
         /// The key does not exist.
         case notFound
@@ -144,4 +145,9 @@ public func validateStoreKey(_ key: String) -> Bool {
         if segment.isEmpty || segment == "." || segment == ".." { return false }
     }
     return true
+}
+
+extension ObjectStoreError {
+    /// Transport and permission failures: the request could not be carried out.
+    public var exitStatus: Int32 { 2 }
 }

@@ -2,6 +2,8 @@ import CairnCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// Restores a snapshot into a directory, byte for byte. Chunks come from packs by ranged reads (neighbours in one

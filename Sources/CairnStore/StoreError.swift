@@ -1,6 +1,8 @@
+import CairnCore
+
 /// A problem with the store's content or with how it is used: a damaged pack, a missing chunk, an unknown
 /// snapshot id, a lock held by someone else. Transport failures stay `ObjectStoreError`.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
+public struct StoreError: CairnError {
     public enum Kind: Sendable, Equatable {
         /// Bytes that fail their checksum or do not decode.
         case corrupt
@@ -31,6 +33,14 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         self.place = place
         self.message = message
         self.hint = hint
+    }
+
+    /// A damaged store is a finding (1); a lock, a bad id or an unreadable source is a usage problem (2).
+    public var exitStatus: Int32 {
+        switch kind {
+        case .corrupt, .missing, .unsupported: 1
+        case .unknownSnapshot, .locked, .source, .notAStore, .unsafeServer: 2
+        }
     }
 
     public var description: String {

@@ -2,6 +2,8 @@ import CairnCore
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A lock object under `locks/`: pushes, pulls and checks hold shared locks, prune holds an exclusive one, so

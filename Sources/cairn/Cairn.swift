@@ -2,11 +2,14 @@ import ArgumentParser
 import CairnCore
 import CairnFlink
 import CairnFormat
+import CairnModel
 import CairnStore
 import CairnTools
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The `cairn` command: parse, call CairnTools, print. Exit status 0 fine, 1 the snapshot has problems,
@@ -28,6 +31,8 @@ struct Cairn: AsyncParsableCommand {
             PruneCommand.self, CheckCommand.self, GenerateCommand.self, DumpCommand.self,
         ])
 
+    /// The one place errors become exit statuses: a `CairnError` says its own (1 problems found, 2 usage or I/O);
+    /// the argument parser's errors keep its help and messages, with usage errors as 2.
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -37,37 +42,17 @@ struct Cairn: AsyncParsableCommand {
                 try command.run()
             }
         } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)
-        } catch let e as SnapshotError {
-            Terminal.error("\(e)")
-            Glibc.exit(1)
-        } catch let e as IOError {
-            Terminal.error("\(e)")
-            Glibc.exit(2)
-        } catch let e as UsageError {
-            Terminal.error(e.message)
-            Glibc.exit(2)
-        } catch let e as WriterError {
-            Terminal.error(e.message)
-            Glibc.exit(2)
-        } catch let e as StoreError {
-            Terminal.error("\(e)")
-            // A damaged store is a finding (1); a lock, a bad id or an unreadable source is a usage problem (2).
-            Glibc.exit([.corrupt, .missing, .unsupported].contains(e.kind) ? 1 : 2)
-        } catch let e as ObjectStoreError {
-            Terminal.error("\(e)")
-            Glibc.exit(2)
-        } catch let e as CairnFlinkError {
-            // No _metadata where the path points, or a source Cairn cannot open: the argument is wrong.
-            Terminal.error("\(e)")
-            Glibc.exit(2)
+            POSIX.exit(code.rawValue)
+        } catch let e as any CairnError {
+            Terminal.error(e.description)
+            POSIX.exit(e.exitStatus)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 Self.exit(withError: error)  // --help, --version
             }
             Terminal.error(fullMessage(for: error))
-            Glibc.exit(code == .validationFailure || code.rawValue == 64 ? 2 : code.rawValue)
+            POSIX.exit(code == .validationFailure || code.rawValue == 64 ? 2 : code.rawValue)
         }
     }
 }
@@ -99,16 +84,8 @@ enum Terminal {
 
     /// Writes all of `s`, retrying short writes; output errors (a closed pipe) end the process quietly.
     static func write(fd: Int32, _ s: String) {
-        var bytes = Array(s.utf8)
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                Glibc.exit(2)
-            }
-            done += n
-        }
+        let bytes = Array(s.utf8)
+        if bytes.withUnsafeBytes({ POSIX.writeAll(fd, $0) }) != nil { POSIX.exit(2) }
     }
 }
 

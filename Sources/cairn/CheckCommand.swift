@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnStore
+import CairnSources
 import CairnTools
 
 struct CheckCommand: AsyncParsableCommand {
@@ -26,14 +27,9 @@ struct CheckCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let snapshotStore = try await StoreOpener.open(store, create: false, s3: options.s3)
-        let report: StoreChecker.Report
-        do {
-            report = try await StoreChecker(store: snapshotStore, lockWait: options.lockWait).check(readData: readData)
-            await snapshotStore.objects.close()
-        } catch {
-            await snapshotStore.objects.close()
-            throw error
+        let (lockWait, readData) = (options.lockWait, self.readData)
+        let report = try await StoreLocation(store).withStore(s3: options.s3) { store in
+            try await StoreChecker(store: store, lockWait: lockWait).check(readData: readData)
         }
         Terminal.out(json ? report.json.rendered() : report.text(style: Terminal.style))
         if !report.isClean { throw ExitCode(1) }

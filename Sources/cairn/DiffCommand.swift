@@ -1,6 +1,8 @@
 import ArgumentParser
 import CairnCore
 import CairnFormat
+import CairnModel
+import CairnSources
 import CairnTools
 
 struct DiffCommand: AsyncParsableCommand {
@@ -8,14 +10,14 @@ struct DiffCommand: AsyncParsableCommand {
         commandName: "diff",
         abstract: "Show what changed between two snapshots: operators, states, serializers, source offsets, files and keys.",
         discussion: """
-            Operators are matched by id: added, removed, renamed (same id, another uid or name), rescaled (parallelism or max \\
-            parallelism), and the change in keyed, operator and in-flight state. Per state: size, entries, kind, TTL and \\
-            key/value serializer name, version and schema. Per source split: the position before and after and how many \\
-            records it advanced; a split that went backward is flagged. Two Flink checkpoints get the files they share and \\
+            Operators are matched by id: added, removed, renamed (same id, another uid or name), rescaled (parallelism or max \
+            parallelism), and the change in keyed, operator and in-flight state. Per state: size, entries, kind, TTL and \
+            key/value serializer name, version and schema. Per source split: the position before and after and how many \
+            records it advanced; a split that went backward is flagged. Two Flink checkpoints get the files they share and \
             the files that are new. Either side may be a .cairn file, a Flink checkpoint or savepoint, or STORE#SNAPSHOT.
 
-            --deep scans the state data too, which gives per-state sizes of Flink keyed state. --keys STATE compares one \\
-            keyed state key by key (native snapshots and Flink canonical savepoints): keys added, removed, changed and \\
+            --deep scans the state data too, which gives per-state sizes of Flink keyed state. --keys STATE compares one \
+            keyed state key by key (native snapshots and Flink canonical savepoints): keys added, removed, changed and \
             unchanged, with samples. With --exit-code the status is 1 when the snapshots differ.
 
             Examples:
@@ -55,23 +57,13 @@ struct DiffCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let a = try await OpenedSnapshot.open(self.a, store: store)
-        let b: OpenedSnapshot
-        do { b = try await OpenedSnapshot.open(self.b, store: store) } catch {
-            await a.close()
-            throw error
-        }
         let (sourceA, sourceB, deep, keys, samples) = (self.a, self.b, self.deep, self.keys, self.samples)
-        let result = await Result {
-            try await BlockingBridge.offPool { () throws -> (SnapshotDiff, KeyDiff?) in
-                let diff = try SnapshotDiff.compare(a.view, b.view, sourceA: sourceA, sourceB: sourceB, deep: deep)
-                let keyDiff = try keys.map { try KeyDiff.compute(a.view, b.view, state: $0, samples: samples, sourceA: sourceA, sourceB: sourceB) }
-                return (diff, keyDiff)
-            }
+        let (diff, keyDiff) = try await SnapshotSource.withViews([SnapshotSource(sourceA), SnapshotSource(sourceB)], s3: store.s3) { views in
+            let (a, b) = (views[0], views[1])
+            let diff = try SnapshotDiff.compare(a, b, sourceA: sourceA, sourceB: sourceB, deep: deep)
+            let keyDiff = try keys.map { try KeyDiff.compute(a, b, state: $0, samples: samples, sourceA: sourceA, sourceB: sourceB) }
+            return (diff, keyDiff)
         }
-        await a.close()
-        await b.close()
-        let (diff, keyDiff) = try result.get()
         if let html {
             try HTMLReportFile.write(HTMLReport.diff(diff, keys: keyDiff), to: html)
             if !json { Terminal.note("wrote \(html)") }
@@ -87,31 +79,5 @@ struct DiffCommand: AsyncParsableCommand {
             Terminal.out(diff.text(style: Terminal.style) + (keyDiff.map { "\n" + $0.text(style: Terminal.style) } ?? ""))
         }
         if exitCode && (diff.differs || keyDiff?.differs == true) { throw ExitCode(1) }
-    }
-}
-
-/// A snapshot opened from a path or from STORE#SNAPSHOT, with the store to close when done.
-struct OpenedSnapshot: Sendable {
-    var view: any SnapshotView
-    var close: @Sendable () async -> Void
-
-    static func open(_ source: String, store: StoreOptions) async throws -> OpenedSnapshot {
-        guard let ref = StoreOpener.storeReference(source) else {
-            return OpenedSnapshot(view: try SnapshotOpener.open(source), close: {})
-        }
-        let files = try await StoreOpener.snapshotFiles(store: ref.store, snapshot: ref.snapshot, s3: store.s3)
-        do {
-            let view = try await BlockingBridge.offPool { try SnapshotOpener.open(files) }
-            return OpenedSnapshot(view: view, close: { await files.store.objects.close() })
-        } catch {
-            await files.store.objects.close()
-            throw error
-        }
-    }
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

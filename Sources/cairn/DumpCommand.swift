@@ -1,6 +1,7 @@
 import ArgumentParser
 import CairnCore
 import CairnFormat
+import CairnModel
 import CairnTools
 
 struct DumpCommand: AsyncParsableCommand {

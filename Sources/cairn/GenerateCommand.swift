@@ -1,10 +1,13 @@
 import ArgumentParser
 import CairnCore
 import CairnFormat
+import CairnModel
 import CairnTools
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 struct GenerateCommand: AsyncParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import CairnCore
 import CairnFormat
+import CairnModel
+import CairnSources
 import CairnTools
 
 extension InspectGrouping: ExpressibleByArgument {}
@@ -48,21 +50,9 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (source, by, top, deep) = (self.source, self.by, self.top, self.deep)
-        let report: InspectReport
-        if let ref = StoreOpener.storeReference(source) {
-            // Read in place: the manifest, the index, then only the chunks the questions need.
-            let files = try await StoreOpener.snapshotFiles(store: ref.store, snapshot: ref.snapshot, s3: store.s3)
-            do {
-                report = try await BlockingBridge.offPool {
-                    try InspectReport.build(source: source, view: try SnapshotOpener.open(files), grouping: by, top: top, deep: deep)
-                }
-                await files.store.objects.close()
-            } catch {
-                await files.store.objects.close()
-                throw error
-            }
-        } else {
-            report = try InspectReport.build(source: source, view: try SnapshotOpener.open(source), grouping: by, top: top, deep: deep)
+        // A stored snapshot is read in place: the manifest, the index, then only the chunks the questions need.
+        let report = try await SnapshotSource(source).withView(s3: store.s3) { view in
+            try InspectReport.build(source: source, view: view, grouping: by, top: top, deep: deep)
         }
         if let html {
             try HTMLReportFile.write(HTMLReport.inspect(report), to: html)

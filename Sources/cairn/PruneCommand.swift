@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnStore
+import CairnSources
 import CairnTools
 
 struct PruneCommand: AsyncParsableCommand {
@@ -42,16 +43,12 @@ struct PruneCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let snapshotStore = try await StoreOpener.open(store, create: false, s3: options.s3)
-        do {
-            let pruner = Pruner(store: snapshotStore, options: .init(dryRun: dryRun, grace: DurationParser.seconds(grace) ?? 3600, lockWait: options.lockWaitOption ?? 0))
-            let report = try await pruner.prune(policy: .init(keepLast: keepLast, keepWithin: keepWithin.flatMap(DurationParser.seconds)))
-            await snapshotStore.objects.close()
-            Terminal.out(json ? report.json.rendered() : report.text(style: Terminal.style))
-        } catch {
-            await snapshotStore.objects.close()
-            throw error
+        let options = Pruner.Options(dryRun: dryRun, grace: DurationParser.seconds(grace) ?? 3600, lockWait: self.options.lockWaitOption ?? 0)
+        let policy = Pruner.Policy(keepLast: keepLast, keepWithin: keepWithin.flatMap(DurationParser.seconds))
+        let report = try await StoreLocation(store).withStore(s3: self.options.s3) { store in
+            try await Pruner(store: store, options: options).prune(policy: policy)
         }
+        Terminal.out(json ? report.json.rendered() : report.text(style: Terminal.style))
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnStore
+import CairnSources
 import CairnTools
 
 struct PullCommand: AsyncParsableCommand {
@@ -29,19 +30,14 @@ struct PullCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let snapshotStore = try await StoreOpener.open(store, create: false, s3: options.s3)
         let bar = ProgressBar(verb: "pull")
-        do {
-            let manifest = try await snapshotStore.resolve(snapshot)
-            let report = try await Puller(store: snapshotStore, options: .init(lockWait: options.lockWait, progress: bar.callback))
-                .pull(manifest, to: destination)
-            bar.finish()
-            await snapshotStore.objects.close()
-            Terminal.out(json ? report.json.rendered() : report.text(style: Terminal.style))
-        } catch {
-            bar.finish()
-            await snapshotStore.objects.close()
-            throw error
+        defer { bar.finish() }
+        let (snapshot, destination, lockWait) = (self.snapshot, self.destination, options.lockWait)
+        let report = try await StoreLocation(store).withStore(s3: options.s3) { store in
+            let manifest = try await store.resolve(snapshot)
+            return try await Puller(store: store, options: .init(lockWait: lockWait, progress: bar.callback)).pull(manifest, to: destination)
         }
+        bar.finish()
+        Terminal.out(json ? report.json.rendered() : report.text(style: Terminal.style))
     }
 }

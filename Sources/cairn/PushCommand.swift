@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnStore
+import CairnSources
 import CairnTools
 
 struct PushCommand: AsyncParsableCommand {
@@ -30,19 +31,13 @@ struct PushCommand: AsyncParsableCommand {
 
     func run() async throws {
         let pushSource = try PushSourceBuilder.build(source)
-        let snapshotStore = try await StoreOpener.open(store, create: true, s3: options.s3)
         let bar = ProgressBar(verb: "push")
-        let pusher = Pusher(store: snapshotStore, options: .init(forceRead: forceRead, lockWait: options.lockWait, progress: bar.callback))
-        let report: PushReport
-        do {
-            report = try await pusher.push(pushSource)
-        } catch {
-            bar.finish()
-            await snapshotStore.objects.close()
-            throw error
+        defer { bar.finish() }
+        let options = Pusher.Options(forceRead: forceRead, lockWait: self.options.lockWait, progress: bar.callback)
+        let report = try await StoreLocation(store).withStore(create: true, s3: self.options.s3) { store in
+            try await Pusher(store: store, options: options).push(pushSource)
         }
         bar.finish()
-        await snapshotStore.objects.close()
         Terminal.out(json ? report.json.rendered() : report.text(style: Terminal.style))
     }
 }

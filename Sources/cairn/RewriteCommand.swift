@@ -2,6 +2,7 @@ import ArgumentParser
 import CairnCore
 import CairnFlink
 import CairnFormat
+import CairnModel
 import CairnTools
 
 struct RewriteCommand: AsyncParsableCommand {
@@ -9,13 +10,13 @@ struct RewriteCommand: AsyncParsableCommand {
         commandName: "rewrite",
         abstract: "Write a changed copy of a snapshot: drop or rename operators, set offsets, expire TTL, migrate, rescale, relocate.",
         discussion: """
-            The input is never modified. The output is written beside DEST, validated, and only then moved into place; \\
+            The input is never modified. The output is written beside DEST, validated, and only then moved into place; \
             any problem leaves nothing at DEST.
 
-            Native snapshots (.cairn) take every option. Flink savepoints and retained checkpoints are rewritten at the \\
-            metadata level into a new directory (DEST), with _metadata in the input's version: --drop-operator, \\
-            --rename-uid (the operator id becomes the uid's hash, as Flink computes it), --set-offset for Kafka and \\
-            number-sequence splits, and --relocate to move absolute paths to a new base. A Flink source with DEST \\
+            Native snapshots (.cairn) take every option. Flink savepoints and retained checkpoints are rewritten at the \
+            metadata level into a new directory (DEST), with _metadata in the input's version: --drop-operator, \
+            --rename-uid (the operator id becomes the uid's hash, as Flink computes it), --set-offset for Kafka and \
+            number-sequence splits, and --relocate to move absolute paths to a new base. A Flink source with DEST \
             ending in .cairn is converted into a native snapshot.
 
             Operators are named by uid, by operator id (32 hex digits) or by name.
@@ -122,22 +123,10 @@ struct RewriteCommand: AsyncParsableCommand {
             guard unsupported.isEmpty else {
                 throw UsageError("\(unsupported.joined(separator: ", ")) work on native snapshots; convert first (cairn rewrite \(source) x.cairn), or rewrite the Flink metadata with --drop-operator, --rename-uid, --set-offset, --relocate")
             }
-            do {
-                report = try FlinkRewriter.rewrite(flink, source: source, to: dest, plan: plan)
-            } catch {
-                // 1 for a damaged input, 2 for a usage or I/O problem.
-                Terminal.error(error.description)
-                throw ExitCode(error.exitStatus)
-            }
+            report = try FlinkRewriter.rewrite(flink, source: source, to: dest, plan: plan)
         default:
             guard plan.relocation == nil else { throw UsageError("--relocate applies to Flink snapshots; native snapshots hold no paths") }
-            do {
-                report = try NativeRewriter.rewrite(source: source, to: dest, plan: plan)
-            } catch let e as NativeRewriteError {
-                // 1 when the input is damaged, 2 for a plan that cannot apply (the command line contract).
-                Terminal.error(e.description)
-                throw ExitCode(e.exitStatus)
-            }
+            report = try NativeRewriter.rewrite(source: source, to: dest, plan: plan)
         }
         Terminal.out(json ? report.json.rendered() : report.text)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CairnStore
+import CairnSources
 import CairnTools
 
 struct SnapshotsCommand: AsyncParsableCommand {
@@ -23,14 +24,7 @@ struct SnapshotsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let snapshotStore = try await StoreOpener.open(store, create: false, s3: options.s3)
-        do {
-            let all = try await snapshotStore.snapshots()
-            await snapshotStore.objects.close()
-            Terminal.out(json ? SnapshotListing.json(all).rendered() : SnapshotListing.text(all, style: Terminal.style))
-        } catch {
-            await snapshotStore.objects.close()
-            throw error
-        }
+        let all = try await StoreLocation(store).withStore(s3: options.s3) { try await $0.snapshots() }
+        Terminal.out(json ? SnapshotListing.json(all).rendered() : SnapshotListing.text(all, style: Terminal.style))
     }
 }

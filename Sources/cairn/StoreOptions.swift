@@ -1,4 +1,5 @@
 import ArgumentParser
+import CairnSources
 import CairnTools
 
 /// Options every store command shares: how to reach S3 and how long to wait for a lock.
@@ -15,5 +16,5 @@ struct StoreOptions: ParsableArguments {
     /// How long push, pull and check wait for a prune to finish.
     var lockWait: Double { lockWaitOption ?? 600 }
 
-    var s3: StoreOpener.S3Options { StoreOpener.S3Options(endpoint: endpoint, profile: profile) }
+    var s3: S3Options { S3Options(endpoint: endpoint, profile: profile) }
 }

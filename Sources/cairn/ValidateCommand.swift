@@ -1,6 +1,8 @@
 import ArgumentParser
 import CairnCore
 import CairnFormat
+import CairnModel
+import CairnSources
 import CairnTools
 
 struct ValidateCommand: AsyncParsableCommand {
@@ -47,27 +49,24 @@ struct ValidateCommand: AsyncParsableCommand {
         }
         let jobFile = against ?? ""
         let needsSummary = previous != nil
-        @Sendable func check(_ open: () throws -> any SnapshotView) -> Result<(ValidationReport, RestorePrediction?, SnapshotSummary?), any Error> {
-            do {
-                let view = try open()
+        typealias Outcome = (ValidationReport, RestorePrediction?, SnapshotSummary?)
+        let outcome: Outcome
+        do {
+            outcome = try await SnapshotSource(source).withView(s3: store.s3) { view throws -> Outcome in
                 let report = SnapshotValidator.validate(source: source, view: view, deep: deep)
-                guard job != nil || needsSummary else { return .success((report, nil, nil)) }
+                guard job != nil || needsSummary else { return (report, nil, nil) }
                 let summary = try view.summary()
                 let prediction = job.map { RestorePredictor(source: source, jobFile: jobFile, job: $0).predict(view: view, summary: summary) }
-                return .success((report, prediction, summary))
-            } catch let e as SnapshotError {
-                if job != nil || needsSummary { return .failure(e) }
-                return .success((SnapshotValidator.unopenable(source: source, error: e, deep: deep), nil, nil))
-            } catch {
-                return .failure(error)
+                return (report, prediction, summary)
             }
+        } catch let e as SnapshotError where job == nil && !needsSummary {
+            // A snapshot that does not even open is a validation finding, not a usage error.
+            outcome = (SnapshotValidator.unopenable(source: source, error: e, deep: deep), nil, nil)
         }
-        let (report, prediction, summary) = try await open(source) { check($0) }.get()
+        let (report, prediction, summary) = outcome
         var succession: SnapshotSuccession?
         if let previous, let summary {
-            let older = try await open(previous) { openView in
-                Result<SnapshotSummary, any Error> { try openView().summary() }
-            }.get()
+            let older = try await SnapshotSource(previous).withView(s3: store.s3) { try $0.summary() }
             succession = SnapshotSuccession.check(previous: older, previousSource: previous, current: summary)
         }
         let failed = !report.isValid || !(prediction?.restorable ?? true) || !(succession?.problems.isEmpty ?? true)
@@ -92,17 +91,6 @@ struct ValidateCommand: AsyncParsableCommand {
             Terminal.out(text)
         }
         if failed { throw ExitCode(1) }
-    }
-
-    /// Opens a SOURCE (path or STORE#SNAPSHOT) and runs `body` on it off the cooperative pool where it reads a store.
-    func open<T: Sendable>(_ source: String, _ body: @escaping @Sendable (() throws -> any SnapshotView) -> Result<T, any Error>) async throws -> Result<T, any Error> {
-        if let ref = StoreOpener.storeReference(source) {
-            let files = try await StoreOpener.snapshotFiles(store: ref.store, snapshot: ref.snapshot, s3: store.s3)
-            let result = try await BlockingBridge.offPool { body { try SnapshotOpener.open(files) } }
-            await files.store.objects.close()
-            return result
-        }
-        return body { try SnapshotOpener.open(source) }
     }
 
     func successionText(_ s: SnapshotSuccession) -> String {

@@ -133,6 +133,36 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("chk-1.cairn").path))
     }
 
+    @Test("every command's help is clean: no stray line-continuation backslashes, an overview and usage")
+    func helpText() throws {
+        for command in ["inspect", "validate", "diff", "rewrite", "push", "pull", "snapshots", "prune", "check", "generate", "dump"] {
+            let help = try CLI.run([command, "--help"])
+            #expect(help.status == 0, "\(command) --help")
+            #expect(help.stdout.contains("OVERVIEW:") && help.stdout.contains("USAGE: cairn \(command)"), "\(command) --help")
+            let stray = help.stdout.split(separator: "\n").filter { $0.hasSuffix("\\") }
+            #expect(stray.isEmpty, "\(command) --help has lines ending in a backslash: \(stray)")
+        }
+    }
+
+    @Test("one exit rule for every error type: a bad job spec, a bad migration plan and bad chunker input are usage errors (2)")
+    func exitRule() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("s.cairn")
+        #expect(try CLI.run(["generate", file.path, "--preset", "tiny"]).status == 0)
+        let spec = dir.appendingPathComponent("job.yaml")
+        try Data("operators:\n  - uid: a\n    bogus: 1\n".utf8).write(to: spec)
+        let bad = try CLI.run(["validate", file.path, "--against", spec.path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("job.yaml"))
+        let s3 = try CLI.run(["inspect", "s3a://bucket/ckpts/chk-1"])
+        #expect(s3.status == 2)
+        #expect(s3.stderr.contains("s3a://bucket/ckpts/chk-1"))
+        let store = try CLI.run(["snapshots", "ftp://host/store"])
+        #expect(store.status == 2)
+        #expect(store.stderr.contains("s3://bucket/prefix"))
+    }
+
     @Test("dump prints the canonical decoded JSON of a vector")
     func dump() throws {
         let vector = CLI.root.appendingPathComponent("format-spec/vectors/typed-values.cairn")

@@ -1,6 +1,7 @@
 import CairnCore
 import CairnFlink
 import CairnFormat
+import CairnModel
 import Testing
 
 /// Synthetic `_metadata` covering every handle tag, for round trips and damage; real files are in FlinkFixtureTests.

@@ -1,5 +1,6 @@
 import CairnCore
 import CairnFormat
+import CairnModel
 import Testing
 
 /// Damaged files must give a clear, located error — never a crash, a hang or an unbounded allocation.

@@ -1,4 +1,5 @@
 import CairnFormat
+import CairnModel
 import Testing
 
 @Suite("Schema compatibility (BACKWARD / FORWARD / FULL)")

@@ -1,5 +1,6 @@
 import CairnCore
 import CairnFormat
+import CairnModel
 
 /// Builds the byte-level test vectors of format-spec/vectors/ from code, so tests can prove the committed files
 /// are reproduced exactly (determinism) and regenerate them with CAIRN_UPDATE_VECTORS=1.

@@ -1,5 +1,6 @@
 import CairnCore
 import CairnFormat
+import CairnModel
 import CairnTools
 import Foundation
 import Testing

@@ -1,6 +1,7 @@
 import CairnCore
 import CairnFlink
 import CairnFormat
+import CairnModel
 import CairnTools
 import Foundation
 import Testing

@@ -1,6 +1,7 @@
 import CairnCore
 import CairnFlink
 import CairnFormat
+import CairnModel
 @testable import CairnTools
 import Foundation
 import Testing

@@ -1,0 +1,16 @@
+/// Any snapshot, whatever its engine or format, as the tools see it.
+public protocol SnapshotView: Sendable {
+    /// Sizes and structure from metadata alone.
+    func summary() throws -> SnapshotSummary
+    /// The `limit` keys whose entries take the most bytes; may scan data.
+    func largestKeys(limit: Int) throws -> [KeySize]
+    /// States detailed by a scan of the data (statistics, key groups), per operator; each replaces the state of the
+    /// same name in `summary()`, or adds one the metadata alone could not name.
+    func scanStates() throws -> [OperatorID: [StateSummary]]
+    /// Bytes read from storage so far.
+    var bytesRead: UInt64 { get }
+    /// Checks only this format can make; with `deep`, reading all data.
+    func formatProblems(deep: Bool) -> [ValidationProblem]
+    /// The names of the checks `formatProblems` makes, for reports.
+    func formatChecks(deep: Bool) -> [String]
+}

@@ -1,0 +1,130 @@
+import CairnCore
+import CairnFlink
+import CairnFormat
+import CairnModel
+import CairnStore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Turns a push SOURCE into the files to store: a native `.cairn` file; a Flink checkpoint or savepoint as every
+/// file its `_metadata` references (including `shared/` files outside `chk-N`), relative to the directory they
+/// all live under; or any directory, as all its regular files.
+public enum PushSourceBuilder {
+    public static func build(_ source: String) throws -> PushSource {
+        guard !ObjectStoreURL.isS3(source) else {
+            throw UsageError("\(source): push reads local sources; to copy between stores, pull first")
+        }
+        let path = absolute(source)
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw IOError(path: source, operation: "open", errno: errno) }
+        let isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
+        if isDirectory {
+            if (try? FlinkSnapshotLocation.locate(path)) != nil { return try flink(source, path) }
+            return try directory(source, path)
+        }
+        if try SnapshotOpener.isFlink(path) { return try flink(source, path) }
+        return try native(source, path)
+    }
+
+    static func native(_ source: String, _ path: String) throws -> PushSource {
+        // Opening checks it is a Cairn snapshot (magic, footer, index) before anything is stored.
+        let reader = try SnapshotReader(source: try FileSource(path: path))
+        let meta = reader.index.metadata
+        let root = FilePaths.parent(path)
+        var file = try file(path, root: root)
+        // Chunk at block boundaries, and where the index begins.
+        file.boundaries = (reader.index.blocks.map(\.offset) + [reader.indexOffset]).filter { $0 > 0 && $0 < file.size }.sorted()
+        var attributes = ["group": "native:" + root, "snapshotFile": FilePaths.lastComponent(path), "snapshotId": meta.snapshotId]
+        if !meta.jobId.isEmpty { attributes["jobId"] = meta.jobId }
+        return PushSource(kind: "native", source: source, root: root, attributes: attributes, files: [file])
+    }
+
+    static func flink(_ source: String, _ path: String) throws -> PushSource {
+        let snapshot = try FlinkSnapshot(source: path)
+        var paths: Set<String> = [snapshot.location.metadataPath]
+        var problems: [String] = []
+        for (op, subtask, role, ref) in snapshot.fileReferences {
+            let owner = "operator \(op.id.hex)" + (subtask.map { " subtask \($0)" } ?? "") + " \(role)"
+            switch snapshot.resolver.resolve(ref) {
+            case .local(let p), .relocated(let p): paths.insert(absolute(p))
+            case .remote(let uri): problems.append("\(owner): \(uri) is on a remote file system")
+            case .missing(let expected): problems.append("\(owner): \(expected) is missing")
+            }
+        }
+        if !problems.isEmpty {
+            throw UsageError("\(source): cannot push an incomplete snapshot; \(problems.count) referenced file(s) unavailable, first: \(problems[0])")
+        }
+        let sorted = paths.sorted()
+        let root = commonDirectory(sorted)
+        let metadataRelative = String(snapshot.location.metadataPath.dropFirst(root.count + 1))
+        let jobId = snapshot.jobId
+        var attributes = [
+            "group": jobId.isEmpty ? "flink:" + FilePaths.parent(snapshot.location.directory) : "flink-job:" + jobId,
+            "metadataPath": metadataRelative,
+            "checkpointId": String(snapshot.metadata.checkpointId),
+            "flinkMetadataVersion": String(snapshot.metadata.version),
+        ]
+        if !jobId.isEmpty { attributes["jobId"] = jobId }
+        let kind = snapshot.kind == .savepoint ? "flink-savepoint" : "flink-checkpoint"
+        return PushSource(kind: kind, source: source, root: root, attributes: attributes, files: try sorted.map { try file($0, root: root) })
+    }
+
+    static func directory(_ source: String, _ path: String) throws -> PushSource {
+        var files: [PushSource.File] = []
+        func walk(_ dir: String) throws {
+            for name in try FilePaths.entries(dir) {
+                let p = dir + "/" + name
+                var st = stat()
+                guard lstat(p, &st) == 0 else { continue }
+                switch st.st_mode & S_IFMT {
+                case S_IFDIR: try walk(p)
+                case S_IFREG: files.append(try file(p, root: path))
+                default: continue  // symlinks, sockets and devices are not snapshot data
+                }
+            }
+        }
+        try walk(path)
+        guard !files.isEmpty else { throw UsageError("\(source): the directory holds no files to push") }
+        return PushSource(kind: "directory", source: source, root: path, attributes: ["group": "dir:" + path], files: files)
+    }
+
+    static func file(_ path: String, root: String) throws -> PushSource.File {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw IOError(path: path, operation: "stat", errno: errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw UsageError("\(path) is not a regular file") }
+        let relative = String(path.dropFirst(root.count + 1))
+        return PushSource.File(relativePath: relative, absolutePath: path, size: UInt64(st.st_size),
+                               mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), mode: UInt32(st.st_mode & 0o7777))
+    }
+
+    // MARK: - paths
+
+    static func absolute(_ path: String) -> String {
+        var p = path
+        if !p.hasPrefix("/") { p = FileManager.default.currentDirectoryPath + "/" + p }
+        var parts: [Substring] = []
+        for part in p.split(separator: "/") {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// The deepest directory holding all of `paths` (absolute, normalized files).
+    static func commonDirectory(_ paths: [String]) -> String {
+        guard var common = paths.first.map({ FilePaths.parent($0).split(separator: "/") }) else { return "/" }
+        for p in paths.dropFirst() {
+            let parts = FilePaths.parent(p).split(separator: "/")
+            var n = 0
+            while n < common.count && n < parts.count && common[n] == parts[n] { n += 1 }
+            common = Array(common.prefix(n))
+        }
+        return "/" + common.joined(separator: "/")
+    }
+}

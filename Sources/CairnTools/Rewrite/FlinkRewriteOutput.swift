@@ -1,0 +1,216 @@
+import CairnCore
+import CairnFlink
+import CairnFormat
+import CairnModel
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a rewritten Flink snapshot: works out which files the new `_metadata` needs and where they come from,
+/// refuses before writing anything when one is missing, then fills a temporary directory beside DEST, validates it
+/// as Flink would read it at DEST, and renames it into place. A failure removes everything it created.
+struct FlinkRewriteOutput {
+    let snapshot: FlinkSnapshot
+    let metadata: FlinkCheckpointMetadata
+    let newFiles: [String: [UInt8]]
+    let originalPaths: [String: String]
+    let copyFiles: Bool
+    let destination: String
+    private(set) var notes: [String] = []
+    /// Relative files of the input that DEST needs, by name.
+    private var relativeCopies: [String: String] = [:]
+    /// Absolute files to copy (copy mode): target path → the input's file.
+    private var absoluteCopies: [String: String] = [:]
+
+    init(snapshot: FlinkSnapshot, metadata: FlinkCheckpointMetadata, newFiles: [String: [UInt8]], originalPaths: [String: String],
+         copyFiles: Bool, destination: String) {
+        self.snapshot = snapshot
+        self.metadata = metadata
+        self.newFiles = newFiles
+        self.originalPaths = originalPaths
+        self.copyFiles = copyFiles
+        self.destination = destination
+    }
+
+    /// Every file reference of the new metadata, with what it is for.
+    var references: [(role: String, reference: FlinkFileReference)] {
+        var out: [(String, FlinkFileReference)] = []
+        for op in metadata.operators {
+            let who = FlinkMetadataEdit.short(op)
+            if let r = op.coordinator?.fileReference { out.append(("coordinator state of \(who)", r)) }
+            for st in op.subtasks {
+                for (role, h) in st.streamHandles {
+                    if let r = h.fileReference { out.append(("\(role) of \(who), subtask \(st.index)", r)) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Finds the source of every file DEST needs; fails, before anything is written, on one that is nowhere.
+    mutating func checkReferences() throws(FlinkRewriteError) {
+        var remote = Set<String>()
+        for (role, ref) in references {
+            if ref.relative {
+                guard newFiles[ref.path] == nil, relativeCopies[ref.path] == nil else { continue }
+                guard !ref.path.hasPrefix("/"), !ref.path.split(separator: "/").contains("..") else {
+                    throw .invalidInput(source: snapshot.location.metadataPath, problems: [ValidationProblem(
+                        code: "pathTraversal", "the relative file name \(ref.path) leaves the snapshot directory",
+                        at: SnapshotLocation(file: snapshot.location.metadataPath, state: role))])
+                }
+                guard let path = snapshot.resolver.resolve(ref).localPath else {
+                    throw .missingOutputFile(path: ref.path, role: role, hint: "It is missing beside the input's _metadata.")
+                }
+                relativeCopies[ref.path] = path
+                continue
+            }
+            guard let target = FlinkPathRelocation.localPath(ref.path) else {
+                remote.insert(ref.path)
+                continue
+            }
+            let original = originalPaths[ref.path] ?? ref.path
+            if copyFiles, originalPaths[ref.path] != nil {
+                guard absoluteCopies[target] == nil else { continue }
+                var old = ref
+                old.path = original
+                guard let from = snapshot.resolver.resolve(old).localPath else {
+                    throw .missingOutputFile(path: original, role: role, hint: "The input's file is missing, so it cannot be copied.")
+                }
+                absoluteCopies[target] = from
+                continue
+            }
+            if FilePaths.kind(target) == .file { continue }
+            if target == destination || target.hasPrefix(destination + "/") {
+                throw .missingOutputFile(path: ref.path, role: role, hint: "It would lie inside DEST; add --copy-files to copy it there.")
+            }
+            var old = ref
+            old.path = original
+            throw .missingOutputFile(path: ref.path, role: role, hint: hint(for: old))
+        }
+        if !remote.isEmpty {
+            notes.append("\(remote.count) file(s) on other file systems (e.g. \(remote.sorted()[0])) are referenced as they are, not checked")
+        }
+    }
+
+    /// Where the input's copy of a missing file is, as a `--relocate` suggestion.
+    func hint(for old: FlinkFileReference) -> String {
+        if case .relocated(let relative) = snapshot.resolver.resolve(old), case let found = RewriteFileOps.absolute(relative), let oldPath = FlinkPathRelocation.localPath(old.path),
+           let base = FlinkPathRelocation.derivedBase(of: snapshot.metadata).flatMap(FlinkPathRelocation.localPath) {
+            let rest = oldPath.hasPrefix(base + "/") ? String(oldPath.dropFirst(base.count)) : ""
+            if !rest.isEmpty, found.hasSuffix(rest) {
+                let newBase = String(found.dropLast(rest.count))
+                return "The input's file is at \(found): add --relocate \(newBase) to refer to it there, or --relocate NEW_BASE --copy-files to copy it."
+            }
+            return "The input's file is at \(found): give --relocate NEW_BASE (and --relocate-from OLD_BASE) so the paths point where the files are."
+        }
+        return "Give --relocate NEW_BASE (and --relocate-from OLD_BASE if needed) so the paths point where the files are."
+    }
+
+    /// Writes everything and moves DEST into place; returns the files and bytes written and what was copied where.
+    func write() throws(FlinkRewriteError) -> (files: Int, bytes: Int64, notes: [String]) {
+        let parent = FilePaths.parent(destination)
+        do { try FilePaths.makeDirectories(parent) } catch { throw .io(error) }
+        var g = SystemRandomNumberGenerator()
+        let temp = parent + "/." + FilePaths.lastComponent(destination) + ".cairn-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max, using: &g))"
+        guard mkdir(temp, 0o755) == 0 else { throw .io(IOError(path: temp, operation: "create directory", errno: errno)) }
+        var createdOutside: [String] = []
+        do throws(FlinkRewriteError) {
+            let result = try fill(temp, createdOutside: &createdOutside)
+            try validate(temp)
+            guard FilePaths.kind(destination) == nil else { throw FlinkRewriteError.destinationExists(destination) }
+            guard rename(temp, destination) == 0 else {
+                throw FlinkRewriteError.io(IOError(path: destination, operation: "rename \(temp) into place", errno: errno))
+            }
+            return result
+        } catch {
+            RewriteFileOps.removeTree(temp)
+            for f in createdOutside.reversed() { unlink(f) }
+            throw error
+        }
+    }
+
+    private func fill(_ temp: String, createdOutside: inout [String]) throws(FlinkRewriteError) -> (files: Int, bytes: Int64, notes: [String]) {
+        var notes: [String] = []
+        var files = 0
+        var bytes: Int64 = 0
+        do {
+            for (name, data) in newFiles.sorted(by: { $0.key < $1.key }) {
+                try RewriteFileOps.write(data, to: temp + "/" + name)
+                files += 1
+                bytes += Int64(data.count)
+            }
+            for (name, from) in relativeCopies.sorted(by: { $0.key < $1.key }) {
+                let target = temp + "/" + name
+                if name.contains("/") { try FilePaths.makeDirectories(FilePaths.parent(target)) }
+                try RewriteFileOps.linkOrCopy(from, to: target)
+                files += 1
+                bytes += FilePaths.size(target) ?? 0
+            }
+            var reused = 0, outside = 0
+            for (target, from) in absoluteCopies.sorted(by: { $0.key < $1.key }) {
+                let inside = target == destination || target.hasPrefix(destination + "/")
+                let place = inside ? temp + target.dropFirst(destination.count) : target
+                try FilePaths.makeDirectories(FilePaths.parent(place))
+                if FilePaths.kind(place) != nil {
+                    guard try RewriteFileOps.sameContents(from, place) else { throw FlinkRewriteError.conflictingFile(path: place) }
+                    reused += 1
+                    continue
+                }
+                try RewriteFileOps.linkOrCopy(from, to: place)
+                if !inside {
+                    createdOutside.append(place)
+                    outside += 1
+                }
+                files += 1
+                bytes += FilePaths.size(place) ?? 0
+            }
+            if !absoluteCopies.isEmpty {
+                var line = "copied \(absoluteCopies.count - reused) referenced file(s) to their new place"
+                if outside > 0 { line += " (\(outside) outside DEST)" }
+                if reused > 0 { line += "; \(reused) identical file(s) were already there" }
+                notes.append(line)
+            }
+            let encoded: [UInt8]
+            do { encoded = try FlinkMetadataWriter.write(metadata) } catch { throw FlinkRewriteError.unwritable(error.message) }
+            try RewriteFileOps.write(encoded, to: temp + "/_metadata")
+            files += 1
+            bytes += Int64(encoded.count)
+        } catch let e as FlinkRewriteError {
+            throw e
+        } catch let e as IOError {
+            throw .io(e)
+        } catch {
+            throw .io(IOError(path: temp, operation: "write", message: "\(error)"))
+        }
+        return (files, bytes, notes)
+    }
+
+    /// Reads the output back as Flink would at DEST: it must parse, keep the input's version, pass `validate`, and
+    /// every absolute file must be exactly where `_metadata` says (no fallback search).
+    private func validate(_ temp: String) throws(FlinkRewriteError) {
+        let files = RedirectedFiles(from: destination, to: temp)
+        let view: FlinkSnapshot
+        do {
+            view = try FlinkSnapshot(location: FlinkSnapshotLocation(metadataPath: temp + "/_metadata", directory: temp), files: files)
+        } catch let e as SnapshotError {
+            throw .invalidOutput(problems: [ValidationProblem(e)])
+        } catch {
+            throw .invalidOutput(problems: [ValidationProblem(code: "unreadable", "\(error)", at: SnapshotLocation(file: destination + "/_metadata"))])
+        }
+        var problems = SnapshotValidator.validate(source: destination, view: view, deep: false).errors
+        if view.metadata.version != snapshot.metadata.version {
+            problems.append(ValidationProblem(code: "metadataVersion", "written as v\(view.metadata.version), the input is v\(snapshot.metadata.version)",
+                                              at: SnapshotLocation(file: destination + "/_metadata")))
+        }
+        for (op, subtask, role, ref) in view.fileReferences where !ref.relative {
+            if case .relocated(let found) = view.resolver.resolve(ref) {
+                problems.append(ValidationProblem(code: "missingFile", "\(ref.path) does not exist (a file of that name is at \(found))",
+                                                  at: SnapshotLocation(file: destination + "/_metadata", operatorID: op.id.hex, subtask: subtask, state: role)))
+            }
+        }
+        guard problems.isEmpty else { throw .invalidOutput(problems: problems) }
+    }
+}

@@ -1,0 +1,129 @@
+import CairnCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The file operations a directory-producing rewrite needs (POSIX, no Foundation): link or copy, compare, write
+/// durably, and remove a half-written tree again.
+enum RewriteFileOps {
+    /// Hard-links `source` to `target` when both are on one file system (Flink never changes a state file in place,
+    /// so sharing the inode is safe), else copies it. The target must not exist.
+    static func linkOrCopy(_ source: String, to target: String) throws(IOError) {
+        if link(source, target) == 0 { return }
+        if errno == EEXIST { throw IOError(path: target, operation: "create", errno: EEXIST) }
+        try copy(source, to: target)
+    }
+
+    /// Copies `source` to a new file `target` in 1 MiB pieces, then fsyncs it.
+    static func copy(_ source: String, to target: String) throws(IOError) {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw IOError(path: source, operation: "open", errno: errno) }
+        defer { close(input) }
+        let output = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw IOError(path: target, operation: "create", errno: errno) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var failure: IOError?
+        while failure == nil {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = IOError(path: source, operation: "read", errno: errno)
+                break
+            }
+            if n == 0 { break }
+            do { try POSIX.writeAll(output, Array(buffer[0..<n]), path: target) } catch { failure = error }
+        }
+        if failure == nil, fsync(output) != 0 { failure = IOError(path: target, operation: "fsync", errno: errno) }
+        close(output)
+        if let failure {
+            unlink(target)
+            throw failure
+        }
+    }
+
+    /// Writes a new file with `bytes` and fsyncs it.
+    static func write(_ bytes: [UInt8], to path: String) throws(IOError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw IOError(path: path, operation: "create", errno: errno) }
+        do throws(IOError) {
+            try POSIX.writeAll(fd, bytes, path: path)
+            guard fsync(fd) == 0 else { throw IOError(path: path, operation: "fsync", errno: errno) }
+        } catch {
+            close(fd)
+            unlink(path)
+            throw error
+        }
+        close(fd)
+    }
+
+    /// True when both files have the same bytes.
+    static func sameContents(_ a: String, _ b: String) throws(IOError) -> Bool {
+        guard let sa = FilePaths.size(a), let sb = FilePaths.size(b), sa == sb else { return false }
+        let fa = try FileSource(path: a), fb = try FileSource(path: b)
+        var at: UInt64 = 0
+        while at < UInt64(sa) {
+            let n = Int(min(UInt64(1 << 20), UInt64(sa) - at))
+            if try fa.read(at: at, count: n) != fb.read(at: at, count: n) { return false }
+            at += UInt64(n)
+        }
+        return true
+    }
+
+    /// Removes `path` and everything below it; quietly skips what is already gone.
+    static func removeTree(_ path: String) {
+        if FilePaths.kind(path) == .directory {
+            for name in FilePaths.list(path) { removeTree(path + "/" + name) }
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+
+    /// `path` made absolute against the working directory, without `.` components or trailing slashes.
+    static func absolute(_ path: String) -> String {
+        var p = path
+        if !p.hasPrefix("/") {
+            var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let cwd = getcwd(&buf, buf.count) != nil
+                ? String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "."
+            p = cwd + "/" + p
+        }
+        var parts: [Substring] = []
+        for c in p.split(separator: "/") where c != "." {
+            if c == ".." { if !parts.isEmpty { parts.removeLast() } } else { parts.append(c) }
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+
+    /// A random (version 4) UUID in Flink's lowercase form, as Flink names state files.
+    static func randomUUID() -> String {
+        var g = SystemRandomNumberGenerator()
+        var b = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+        b[6] = (b[6] & 0x0F) | 0x40
+        b[8] = (b[8] & 0x3F) | 0x80
+        let h = Hex.encode(b)
+        let c = Array(h)
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(c[$0]) }.joined(separator: "-")
+    }
+}
+
+/// Reads files under `from` from `to` instead: lets the validator check an output, still in its temporary
+/// directory, whose `_metadata` already names its final place.
+struct RedirectedFiles: SnapshotFiles {
+    let from: String
+    let to: String
+    let base = LocalFiles()
+
+    func map(_ path: String) -> String {
+        if path == from { return to }
+        if path.hasPrefix(from + "/") { return to + path.dropFirst(from.count) }
+        return path
+    }
+
+    func open(_ path: String) throws(IOError) -> any RandomAccessSource { try base.open(map(path)) }
+    func size(_ path: String) -> Int64? { base.size(map(path)) }
+    func fileNames(in directory: String) -> [String] { base.fileNames(in: map(directory)) }
+}
