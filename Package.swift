@@ -15,6 +15,12 @@ let package = Package(
         .library(name: "CairnTools", targets: ["CairnTools"]),
         .library(name: "CairnSources", targets: ["CairnSources"]),
     ],
+    // S3 (on by default) brings CairnS3 and its NIO stack into `cairn`. `make demo` builds without it
+    // (--disable-default-traits), so a first look at Cairn does not wait minutes for NIO to compile.
+    traits: [
+        .trait(name: "S3", description: "S3 stores and sources through CairnS3 (async-http-client, swift-nio)."),
+        .default(enabledTraits: ["S3"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -53,7 +59,10 @@ let package = Package(
         // Turns SOURCE and STORE arguments into views and stores; the one tools module that reaches S3.
         .target(
             name: "CairnSources",
-            dependencies: ["CairnTools", "CairnCore", "CairnModel", "CairnFormat", "CairnFlink", "CairnStore", "CairnS3"]),
+            dependencies: [
+                "CairnTools", "CairnCore", "CairnModel", "CairnFormat", "CairnFlink", "CairnStore",
+                .target(name: "CairnS3", condition: .when(traits: ["S3"])),
+            ]),
         .executableTarget(
             name: "cairn",
             dependencies: [

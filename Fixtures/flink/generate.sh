@@ -44,18 +44,7 @@ log() { echo "[generate $(date +%H:%M:%S)] $*" >&2; }
 short_version() { echo "$1" | cut -d. -f1-2; }
 
 ensure_flink() {  # $1 = full version, e.g. 2.3.0
-  local v="$1" dir="$FLINK_BASE/flink-$1"
-  if [[ -f "$dir/lib/flink-dist-$v.jar" ]]; then return; fi
-  log "downloading apache-flink-libraries==$v from PyPI"
-  local dl="$FLINK_BASE/flinkdl/$v"
-  mkdir -p "$dl"
-  pip download --no-deps --no-binary :all: "apache-flink-libraries==$v" -d "$dl" >&2
-  local tmpx="$FLINK_BASE/flinkdl/x$v"
-  rm -rf "$tmpx" && mkdir -p "$tmpx"
-  tar xzf "$dl"/*.tar.gz -C "$tmpx"
-  rm -rf "$dir"
-  mv "$tmpx"/*/deps "$dir"
-  rm -rf "$tmpx"
+  "$HERE/fetch-flink.sh" "$1" "$FLINK_BASE"
 }
 
 compile() {  # $1 = full version

@@ -37,7 +37,7 @@ JAVA_OPENS=(
 log() { echo "[restore-check $(date +%H:%M:%S)] $*" >&2; }
 die() { log "$*"; exit 2; }
 
-[[ -f "$FLINK_LIB/flink-dist-$V.jar" ]] || die "no Flink $V at $FLINK_LIB (run VERSIONS=$V Fixtures/flink/generate.sh --oracle-only once to download it)"
+[[ -f "$FLINK_LIB/flink-dist-$V.jar" ]] || die "no Flink $V at $FLINK_LIB (run Fixtures/flink/fetch-flink.sh $V $FLINK_BASE to download it)"
 command -v java >/dev/null && command -v javac >/dev/null || die "java and javac (17) are needed"
 [[ -x "$CAIRN" ]] || die "no cairn binary at $CAIRN (swift build, or set CAIRN)"
 case "$WORK" in "$HERE"*|"$REPO/Fixtures"*) die "WORK must not be under Fixtures/";; esac

@@ -78,6 +78,7 @@ public struct Pruner: Sendable {
         }
     }
 
+    /// Prune in named stages: select, mark, plan the sweep, then (unless a dry run) forget, repack, re-index, delete.
     private func run(_ policy: Policy) async throws -> Report {
         let started = Date()
         let before = store.objects.requestCounts
@@ -86,18 +87,36 @@ public struct Pruner: Sendable {
         let (keep, remove) = Self.select(snapshots, policy: policy, now: started)
         let (index, _) = try await store.loadIndex(recoverPacks: false)
         let listed = try await objects.list(prefix: "packs/")
-        let now = started.timeIntervalSince1970
-        var packInfo: [ChunkID: ObjectInfo] = [:]
-        for info in listed { if let id = PackTable.id(fromKey: info.key) { packInfo[id] = info } }
         let bytesBefore = listed.reduce(0) { $0 + $1.size }
 
-        // Mark.
+        let live = try mark(keep, index: index)
+        let plan = planSweep(index: index, listed: listed, live: live, now: started.timeIntervalSince1970)
+        var written: [PackTable] = []
+        let bytesAfter: UInt64
+        if options.dryRun {
+            bytesAfter = plan.projectedBytes(listed: listed, live: live)
+        } else {
+            // Manifests go first, so a crash later leaves only unreferenced data.
+            for m in remove { try await objects.delete(m.key) }
+            written = try await repack(plan, index: index)
+            try await reindex(keeping: plan.keepTables + written, replacing: index)
+            for id in plan.deletePacks + plan.repack.map(\.table.packID) { try await objects.delete(PackTable.key(for: id)) }
+            bytesAfter = try await objects.list(prefix: "packs/").reduce(0) { $0 + $1.size }
+        }
+        return Report(dryRun: options.dryRun, kept: keep, removed: remove, packsDeleted: plan.deletePacks.count,
+                      packsRepacked: plan.repack.count, packsWritten: written.count, packsInGrace: plan.packsInGrace,
+                      bytesBefore: bytesBefore, bytesAfter: bytesAfter, requests: objects.requestCounts - before,
+                      durationSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Mark: every chunk a kept manifest references. A chunk in no index stops the prune before anything is deleted.
+    private func mark(_ keep: [SnapshotManifest], index: ChunkIndex) throws -> Set<ChunkID> {
         var live = Set<ChunkID>()
         for m in keep {
             for f in m.files {
                 for c in f.chunks {
                     guard let id = ChunkID(hex: c), index.chunks[id] != nil else {
-                        throw StoreError(.missing, place: objects.location + "/" + m.key,
+                        throw StoreError(.missing, place: store.objects.location + "/" + m.key,
                                          message: "file \(f.path): chunk \(c.prefix(12)) is in no index; prune stops so nothing more is lost",
                                          hint: "run `cairn check --read-data`")
                     }
@@ -105,80 +124,87 @@ public struct Pruner: Sendable {
                 }
             }
         }
+        return live
+    }
 
-        // Sweep plan.
+    /// What the sweep will do with each pack.
+    struct SweepPlan {
+        /// Packs with nothing live (or in no index) and older than the grace period.
         var deletePacks: [ChunkID] = []
-        var repack: [PackTable] = []
+        /// Old packs mostly dead: their live chunks move to new packs. `number` is the pack's place in the index.
+        var repack: [(table: PackTable, number: Int)] = []
         var keepTables: [PackTable] = []
-        var repackNumbers: [Int] = []
-        // A chunk stored twice (two pushes raced) counts only where the index reads it from.
-        func isLive(_ e: PackEntry, inPack n: Int) -> Bool { live.contains(e.id) && index.chunks[e.id]?.pack == Int32(n) }
+        var packsInGrace = 0
+        /// A chunk stored twice (two pushes raced) counts only where the index reads it from.
+        let isLive: (PackEntry, Int) -> Bool
+
+        /// Pack bytes a dry run expects to remain.
+        func projectedBytes(listed: [ObjectInfo], live: Set<ChunkID>) -> UInt64 {
+            let gone = Set(deletePacks + repack.map(\.table.packID))
+            let remaining = listed.filter { PackTable.id(fromKey: $0.key).map { !gone.contains($0) } ?? true }.reduce(0) { $0 + $1.size }
+            let moved = repack.reduce(UInt64(0)) { acc, r in
+                acc + r.table.entries.filter { live.contains($0.id) }.reduce(0) { $0 + UInt64($1.storedLength) }
+            }
+            return remaining + moved
+        }
+    }
+
+    private func planSweep(index: ChunkIndex, listed: [ObjectInfo], live: Set<ChunkID>, now: Double) -> SweepPlan {
+        var packInfo: [ChunkID: ObjectInfo] = [:]
+        for info in listed { if let id = PackTable.id(fromKey: info.key) { packInfo[id] = info } }
+        var plan = SweepPlan { e, n in live.contains(e.id) && index.chunks[e.id]?.pack == Int32(n) }
         for (n, table) in index.packs.enumerated() {
             guard let info = packInfo[table.packID] else { continue }  // already gone; the new index drops it
             let old = now - info.modified >= options.grace
             var liveBytes: UInt64 = 0
             var liveCount = 0
-            for e in table.entries where isLive(e, inPack: n) {
+            for e in table.entries where plan.isLive(e, n) {
                 liveBytes += UInt64(e.storedLength)
                 liveCount += 1
             }
             if liveCount == 0 && old {
-                deletePacks.append(table.packID)
+                plan.deletePacks.append(table.packID)
             } else if old && Double(liveBytes) < Double(table.packSize) * options.repackBelow {
-                repack.append(table)
-                repackNumbers.append(n)
+                plan.repack.append((table, n))
             } else {
-                keepTables.append(table)
+                plan.keepTables.append(table)
             }
         }
-        var inGrace = 0
         for (id, info) in packInfo where !index.contains(pack: id) {
-            if now - info.modified >= options.grace { deletePacks.append(id) } else { inGrace += 1 }
+            if now - info.modified >= options.grace { plan.deletePacks.append(id) } else { plan.packsInGrace += 1 }
         }
+        return plan
+    }
 
+    /// Copies the live chunks of mostly-dead packs into new packs, checking each chunk's hash on the way.
+    private func repack(_ plan: SweepPlan, index: ChunkIndex) async throws -> [PackTable] {
+        let objects = store.objects
         var written: [PackTable] = []
-        if !options.dryRun {
-            // 1. Forget: manifests go first, so a crash later leaves only unreferenced data.
-            for m in remove { try await objects.delete(m.key) }
-            // 2. Repack the live chunks of mostly-dead packs into new packs.
-            var writer = PackWriter(capacity: store.config.packTargetSize + store.config.chunkMaxSize)
-            var moved = Set<ChunkID>()
-            for (table, n) in zip(repack, repackNumbers) {
-                let key = PackTable.key(for: table.packID)
-                for e in table.entries where isLive(e, inPack: n) && !moved.contains(e.id) {
-                    let stored = try await objects.get(key, offset: e.offset, count: Int(e.storedLength))
-                    let loc = ChunkLocation(pack: 0, offset: e.offset, storedLength: e.storedLength, rawLength: e.rawLength, codec: e.codec)
-                    _ = try SnapshotStore.decodeChunk(stored, id: e.id, location: loc, place: objects.location + "/" + key)
-                    writer.append(id: e.id, stored: stored, rawLength: Int(e.rawLength), codec: e.codec)
-                    moved.insert(e.id)
-                    if writer.size >= store.config.packTargetSize {
-                        let (bytes, t) = writer.finish()
-                        try await objects.put(PackTable.key(for: t.packID), data: bytes)
-                        written.append(t)
-                    }
-                }
-            }
-            if !writer.isEmpty {
-                let (bytes, t) = writer.finish()
-                try await objects.put(PackTable.key(for: t.packID), data: bytes)
-                written.append(t)
-            }
-            // 3. One index for everything that stays, then the old indexes go.
-            let newKey = try await store.writeIndex(keepTables + written)
-            for key in index.sources where key != newKey { try await objects.delete(key) }
-            // 4. Delete what nothing references any more.
-            for id in deletePacks + repack.map(\.packID) { try await objects.delete(PackTable.key(for: id)) }
+        var writer = PackWriter(capacity: store.config.packTargetSize + store.config.chunkMaxSize)
+        func upload() async throws {
+            let (bytes, t) = writer.finish()
+            try await objects.put(PackTable.key(for: t.packID), data: bytes)
+            written.append(t)
         }
-        let bytesAfter: UInt64
-        if options.dryRun {
-            let gone = Set(deletePacks + repack.map(\.packID))
-            bytesAfter = listed.filter { PackTable.id(fromKey: $0.key).map { !gone.contains($0) } ?? true }.reduce(0) { $0 + $1.size }
-                + repack.reduce(0) { acc, t in acc + t.entries.filter { live.contains($0.id) }.reduce(0) { $0 + UInt64($1.storedLength) } }
-        } else {
-            bytesAfter = try await objects.list(prefix: "packs/").reduce(0) { $0 + $1.size }
+        var moved = Set<ChunkID>()
+        for (table, n) in plan.repack {
+            let key = PackTable.key(for: table.packID)
+            for e in table.entries where plan.isLive(e, n) && !moved.contains(e.id) {
+                let stored = try await objects.get(key, offset: e.offset, count: Int(e.storedLength))
+                let loc = ChunkLocation(pack: 0, offset: e.offset, storedLength: e.storedLength, rawLength: e.rawLength, codec: e.codec)
+                _ = try SnapshotStore.decodeChunk(stored, id: e.id, location: loc, place: objects.location + "/" + key)
+                writer.append(id: e.id, stored: stored, rawLength: Int(e.rawLength), codec: e.codec)
+                moved.insert(e.id)
+                if writer.size >= store.config.packTargetSize { try await upload() }
+            }
         }
-        return Report(dryRun: options.dryRun, kept: keep, removed: remove, packsDeleted: deletePacks.count, packsRepacked: repack.count,
-                      packsWritten: written.count, packsInGrace: inGrace, bytesBefore: bytesBefore, bytesAfter: bytesAfter,
-                      requests: objects.requestCounts - before, durationSeconds: Date().timeIntervalSince(started))
+        if !writer.isEmpty { try await upload() }
+        return written
+    }
+
+    /// One index for everything that stays, then the old indexes go.
+    private func reindex(keeping tables: [PackTable], replacing index: ChunkIndex) async throws {
+        let newKey = try await store.writeIndex(tables)
+        for key in index.sources where key != newKey { try await store.objects.delete(key) }
     }
 }

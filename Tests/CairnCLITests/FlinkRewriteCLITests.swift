@@ -1,3 +1,4 @@
+import CairnTestSupport
 import Foundation
 import Testing
 
@@ -93,21 +94,18 @@ struct FlinkRewriteCLITests {
         #expect(again.stderr.contains("--relocate \(scenario)"))
     }
 
-    static let flinkAvailable: Bool = {
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: "/tmp/flink-2.3.0/lib/flink-dist-2.3.0.jar") else { return false }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        return path.split(separator: ":").contains { fm.isExecutableFile(atPath: "\($0)/java") && fm.isExecutableFile(atPath: "\($0)/javac") }
-    }()
+    static let flinkRuntime = TestPrerequisite.flink(repository: CLI.root)
 
-    @Test("real Flink 2.3 restores every rewrite (Fixtures/flink/restore-check.sh, about 70 s)", .enabled(if: flinkAvailable),
+    @Test("real Flink 2.3 restores every rewrite (Fixtures/flink/restore-check.sh, about 70 s)", .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment),
           .timeLimit(.minutes(10)))
     func restoreCheck() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = [CLI.root.appendingPathComponent("Fixtures/flink/restore-check.sh").path]
+        let base = try #require(Self.flinkRuntime.location, Comment(rawValue: Self.flinkRuntime.missingMessage))
         var env = ProcessInfo.processInfo.environment
         env["CAIRN"] = CLI.binary.path
+        env["FLINK_BASE"] = base
         p.environment = env
         let out = Pipe()
         p.standardOutput = out

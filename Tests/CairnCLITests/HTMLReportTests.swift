@@ -1,21 +1,21 @@
+import CairnTestSupport
 import Foundation
 import Testing
 
-/// Where Debian installs Chromium, if it is installed.
-enum Chromium {
-    static let path: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-}
-
-/// Renders the HTML reports in a real browser (Debian's chromium, headless), when one is installed
-/// (scripts/install-deps.sh installs it).
-@Suite("HTML reports in Chromium", .enabled(if: Chromium.path != nil, "chromium is not installed"), .serialized)
+/// Renders the HTML reports in a real browser (Debian's chromium, headless; scripts/install-deps.sh installs it).
+@Suite("HTML reports in Chromium", .enabled(if: TestPrerequisite.chromium.wanted, TestPrerequisite.chromium.skipComment), .serialized)
 struct HTMLReportTests {
     static let job = StoreCLITests.job
+
+    @Test("Chromium is there to render the reports")
+    func chromiumInstalled() {
+        #expect(TestPrerequisite.chromium.location != nil, Comment(rawValue: TestPrerequisite.chromium.missingMessage))
+    }
 
     /// Runs headless Chromium on `file` with `args`; returns stdout.
     static func browser(_ args: [String], _ file: URL) throws -> String {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(Chromium.path))
+        p.executableURL = URL(fileURLWithPath: try #require(TestPrerequisite.chromium.location, Comment(rawValue: TestPrerequisite.chromium.missingMessage)))
         let profile = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: profile) }
         p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",

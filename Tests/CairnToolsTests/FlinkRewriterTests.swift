@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFlink
+@testable import CairnFlink
 import CairnFormat
 import CairnModel
 @testable import CairnTools

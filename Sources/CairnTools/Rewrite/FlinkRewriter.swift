@@ -18,9 +18,9 @@ public enum FlinkRewriter {
     public static func rewrite(_ snapshot: FlinkSnapshot, source: String, to destination: String,
                                plan: RewritePlan) throws(FlinkRewriteError) -> RewriteReport {
         var edit = FlinkMetadataEdit(snapshot: snapshot)
-        let dest = RewriteFileOps.absolute(destination)
+        let dest = FileOperations.absolute(destination)
         guard FilePaths.kind(dest) == nil else { throw .destinationExists(destination) }
-        let sourceDir = RewriteFileOps.absolute(snapshot.location.directory)
+        let sourceDir = FileOperations.absolute(snapshot.location.directory)
         if dest == sourceDir || dest.hasPrefix(sourceDir + "/") {
             throw .destinationInsideSource(destination: destination, source: snapshot.location.directory)
         }
@@ -34,7 +34,9 @@ public enum FlinkRewriter {
 
         var output = FlinkRewriteOutput(snapshot: snapshot, metadata: edit.metadata, newFiles: edit.newFiles,
                                         originalPaths: edit.originalPaths, copyFiles: plan.relocation?.mode == .copy,
-                                        destination: dest)
+                                        destination: dest) { view, place in
+            SnapshotValidator.validate(source: place, view: view, deep: false).errors
+        }
         try output.checkReferences()
         let written = try output.write()
         return RewriteReport(source: source, destination: destination, changes: edit.changes + output.notes + written.notes,

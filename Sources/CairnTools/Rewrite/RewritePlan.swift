@@ -5,53 +5,10 @@ import CairnModel
 /// What `cairn rewrite` changes. Native snapshots accept every field; Flink savepoints and retained checkpoints
 /// accept the metadata-level ones (drop, rename, set offset, relocate). An empty plan copies the input anew.
 public struct RewritePlan: Sendable {
-    /// An operator named on the command line: by uid, by operator id (32 hex digits) or by name.
-    public struct OperatorRef: Sendable, Hashable, CustomStringConvertible {
-        public var text: String
-        public init(_ text: String) { self.text = text }
-        public func matches(_ info: OperatorInfo) -> Bool {
-            info.uid == text || info.id.hex == text.lowercased() || info.name == text
-        }
-        public var description: String { text }
-    }
-
-    /// `--rename-uid OLD=NEW`: the operator keeps its state; its id becomes the id of the new uid.
-    public struct UIDRename: Sendable, Hashable {
-        public var old: String
-        public var new: String
-        public init(old: String, new: String) {
-            self.old = old
-            self.new = new
-        }
-        /// Parses `OLD=NEW`.
-        public init(parsing text: String) throws(UsageError) {
-            guard let eq = text.firstIndex(of: "="), eq != text.startIndex, text.index(after: eq) != text.endIndex else {
-                throw UsageError("--rename-uid takes OLD=NEW, got \"\(text)\"")
-            }
-            self.init(old: String(text[..<eq]), new: String(text[text.index(after: eq)...]))
-        }
-    }
-
-    /// `--set-offset SOURCE_UID:SPLIT=POSITION`: the next position a source split reads from (a Kafka offset, the
-    /// next number of a number-sequence split, a Kinesis sequence number).
-    public struct OffsetAssignment: Sendable, Hashable {
-        public var source: OperatorRef
-        public var split: String
-        public var position: String
-        public init(source: OperatorRef, split: String, position: String) {
-            self.source = source
-            self.split = split
-            self.position = position
-        }
-        /// Parses `SOURCE:SPLIT=POSITION`; the split id may itself hold `:` (the first `:` ends the source).
-        public init(parsing text: String) throws(UsageError) {
-            guard let colon = text.firstIndex(of: ":"), let eq = text.lastIndex(of: "="), colon < eq,
-                  colon != text.startIndex, text.index(after: colon) != eq, text.index(after: eq) != text.endIndex
-            else { throw UsageError("--set-offset takes SOURCE_UID:SPLIT=POSITION, got \"\(text)\"") }
-            self.init(source: OperatorRef(String(text[..<colon])), split: String(text[text.index(after: colon)..<eq]),
-                      position: String(text[text.index(after: eq)...]))
-        }
-    }
+    public typealias OperatorRef = OperatorReference
+    public typealias UIDRename = CairnModel.UIDRename
+    public typealias OffsetAssignment = CairnModel.OffsetAssignment
+    public typealias Relocation = PathRelocation
 
     /// `--parallelism OP=N`.
     public struct ParallelismChange: Sendable, Hashable {
@@ -83,20 +40,6 @@ public struct RewritePlan: Sendable {
             self.state = state
             self.serializer = serializer
             self.transform = transform
-        }
-    }
-
-    /// Flink only: move a snapshot whose `_metadata` names absolute paths under `from` (default: the base it was
-    /// written under) to `to`, copying the files there or leaving them where they are and pointing at them.
-    public struct Relocation: Sendable, Hashable {
-        public enum Mode: String, Sendable { case copy, reference }
-        public var from: String?
-        public var to: String
-        public var mode: Mode
-        public init(from: String? = nil, to: String, mode: Mode) {
-            self.from = from
-            self.to = to
-            self.mode = mode
         }
     }
 

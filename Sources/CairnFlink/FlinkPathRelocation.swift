@@ -1,5 +1,5 @@
 import CairnCore
-import CairnFlink
+import CairnModel
 
 /// `--relocate`: moves the absolute locations in `_metadata` (files, file-merging physical files and directories,
 /// and the would-be paths of inline bytes) from one base directory to another. Locations are compared as paths,
@@ -21,7 +21,7 @@ struct FlinkPathRelocation: Sendable {
                 self.init(prefix: "file://", path: String(s.dropFirst(7)))
             } else if s.hasPrefix("file:"), s.dropFirst(5).hasPrefix("/") {
                 self.init(prefix: "file:", path: String(s.dropFirst(5)))
-            } else if let scheme = s.range(of: "://") {
+            } else if let scheme = s.firstRange(of: "://") {
                 let rest = s[scheme.upperBound...]
                 let slash = rest.firstIndex(of: "/") ?? rest.endIndex
                 self.init(prefix: String(s[..<slash]), path: String(rest[slash...]))
@@ -41,7 +41,7 @@ struct FlinkPathRelocation: Sendable {
         var f = Location(from), t = Location(to)
         f.path = FilePaths.normalize(f.path)
         t.path = FilePaths.normalize(t.path)
-        if t.isLocal { t.path = RewriteFileOps.absolute(t.path) }
+        if t.isLocal { t.path = FileOperations.absolute(t.path) }
         self.from = f
         self.to = t
     }

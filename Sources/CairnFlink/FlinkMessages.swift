@@ -1,4 +1,3 @@
-import CairnFormat
 import CairnModel
 
 /// Flink's restore error texts, as its source formats them (Flink 1.15 – 2.3, identical in each; see README
@@ -44,7 +43,7 @@ public enum FlinkMessages {
     }
 
     /// `StateDescriptor.Type` names.
-    static func keyedTypeName(_ k: StateKind) -> String {
+    public static func keyedTypeName(_ k: StateKind) -> String {
         switch k {
         case .value: "VALUE"
         case .list: "LIST"
@@ -56,7 +55,7 @@ public enum FlinkMessages {
     }
 
     /// `OperatorStateHandle.Mode` names.
-    static func modeName(_ k: StateKind) -> String {
+    public static func modeName(_ k: StateKind) -> String {
         switch k {
         case .operatorUnion: "UNION"
         case .broadcast: "BROADCAST"

@@ -1,5 +1,3 @@
-import CairnCore
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,17 +6,17 @@ import Darwin
 
 /// The file operations a directory-producing rewrite needs (POSIX, no Foundation): link or copy, compare, write
 /// durably, and remove a half-written tree again.
-enum RewriteFileOps {
+public enum FileOperations {
     /// Hard-links `source` to `target` when both are on one file system (Flink never changes a state file in place,
     /// so sharing the inode is safe), else copies it. The target must not exist.
-    static func linkOrCopy(_ source: String, to target: String) throws(IOError) {
+    public static func linkOrCopy(_ source: String, to target: String) throws(IOError) {
         if link(source, target) == 0 { return }
         if errno == EEXIST { throw IOError(path: target, operation: "create", errno: EEXIST) }
         try copy(source, to: target)
     }
 
     /// Copies `source` to a new file `target` in 1 MiB pieces, then fsyncs it.
-    static func copy(_ source: String, to target: String) throws(IOError) {
+    public static func copy(_ source: String, to target: String) throws(IOError) {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw IOError(path: source, operation: "open", errno: errno) }
         defer { close(input) }
@@ -45,7 +43,7 @@ enum RewriteFileOps {
     }
 
     /// Writes a new file with `bytes` and fsyncs it.
-    static func write(_ bytes: [UInt8], to path: String) throws(IOError) {
+    public static func write(_ bytes: [UInt8], to path: String) throws(IOError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IOError(path: path, operation: "create", errno: errno) }
         do throws(IOError) {
@@ -60,7 +58,7 @@ enum RewriteFileOps {
     }
 
     /// True when both files have the same bytes.
-    static func sameContents(_ a: String, _ b: String) throws(IOError) -> Bool {
+    public static func sameContents(_ a: String, _ b: String) throws(IOError) -> Bool {
         guard let sa = FilePaths.size(a), let sb = FilePaths.size(b), sa == sb else { return false }
         let fa = try FileSource(path: a), fb = try FileSource(path: b)
         var at: UInt64 = 0
@@ -73,7 +71,7 @@ enum RewriteFileOps {
     }
 
     /// Removes `path` and everything below it; quietly skips what is already gone.
-    static func removeTree(_ path: String) {
+    public static func removeTree(_ path: String) {
         if FilePaths.kind(path) == .directory {
             for name in FilePaths.list(path) { removeTree(path + "/" + name) }
             rmdir(path)
@@ -83,7 +81,7 @@ enum RewriteFileOps {
     }
 
     /// `path` made absolute against the working directory, without `.` components or trailing slashes.
-    static func absolute(_ path: String) -> String {
+    public static func absolute(_ path: String) -> String {
         var p = path
         if !p.hasPrefix("/") {
             var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
@@ -99,7 +97,7 @@ enum RewriteFileOps {
     }
 
     /// A random (version 4) UUID in Flink's lowercase form, as Flink names state files.
-    static func randomUUID() -> String {
+    public static func randomUUID() -> String {
         var g = SystemRandomNumberGenerator()
         var b = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
         b[6] = (b[6] & 0x0F) | 0x40
@@ -108,22 +106,4 @@ enum RewriteFileOps {
         let c = Array(h)
         return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(c[$0]) }.joined(separator: "-")
     }
-}
-
-/// Reads files under `from` from `to` instead: lets the validator check an output, still in its temporary
-/// directory, whose `_metadata` already names its final place.
-struct RedirectedFiles: SnapshotFiles {
-    let from: String
-    let to: String
-    let base = LocalFiles()
-
-    func map(_ path: String) -> String {
-        if path == from { return to }
-        if path.hasPrefix(from + "/") { return to + path.dropFirst(from.count) }
-        return path
-    }
-
-    func open(_ path: String) throws(IOError) -> any RandomAccessSource { try base.open(map(path)) }
-    func size(_ path: String) -> Int64? { base.size(map(path)) }
-    func fileNames(in directory: String) -> [String] { base.fileNames(in: map(directory)) }
 }

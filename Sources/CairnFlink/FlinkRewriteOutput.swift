@@ -1,6 +1,4 @@
 import CairnCore
-import CairnFlink
-import CairnFormat
 import CairnModel
 
 #if canImport(Glibc)
@@ -12,21 +10,27 @@ import Darwin
 /// Writes a rewritten Flink snapshot: works out which files the new `_metadata` needs and where they come from,
 /// refuses before writing anything when one is missing, then fills a temporary directory beside DEST, validates it
 /// as Flink would read it at DEST, and renames it into place. A failure removes everything it created.
-struct FlinkRewriteOutput {
+public struct FlinkRewriteOutput {
+    /// The engine-neutral checks an output must pass before it moves into place (the tools' validator), given the
+    /// output's view and the path it is checked as.
+    public typealias Checks = (any SnapshotView, String) -> [ValidationProblem]
+
     let snapshot: FlinkSnapshot
     let metadata: FlinkCheckpointMetadata
     let newFiles: [String: [UInt8]]
     let originalPaths: [String: String]
     let copyFiles: Bool
     let destination: String
-    private(set) var notes: [String] = []
+    let checks: Checks
+    public private(set) var notes: [String] = []
     /// Relative files of the input that DEST needs, by name.
     private var relativeCopies: [String: String] = [:]
     /// Absolute files to copy (copy mode): target path → the input's file.
     private var absoluteCopies: [String: String] = [:]
 
-    init(snapshot: FlinkSnapshot, metadata: FlinkCheckpointMetadata, newFiles: [String: [UInt8]], originalPaths: [String: String],
-         copyFiles: Bool, destination: String) {
+    public init(snapshot: FlinkSnapshot, metadata: FlinkCheckpointMetadata, newFiles: [String: [UInt8]], originalPaths: [String: String],
+                copyFiles: Bool, destination: String, checks: @escaping Checks) {
+        self.checks = checks
         self.snapshot = snapshot
         self.metadata = metadata
         self.newFiles = newFiles
@@ -51,7 +55,7 @@ struct FlinkRewriteOutput {
     }
 
     /// Finds the source of every file DEST needs; fails, before anything is written, on one that is nowhere.
-    mutating func checkReferences() throws(FlinkRewriteError) {
+    public mutating func checkReferences() throws(FlinkRewriteError) {
         var remote = Set<String>()
         for (role, ref) in references {
             if ref.relative {
@@ -97,7 +101,7 @@ struct FlinkRewriteOutput {
 
     /// Where the input's copy of a missing file is, as a `--relocate` suggestion.
     func hint(for old: FlinkFileReference) -> String {
-        if case .relocated(let relative) = snapshot.resolver.resolve(old), case let found = RewriteFileOps.absolute(relative), let oldPath = FlinkPathRelocation.localPath(old.path),
+        if case .relocated(let relative) = snapshot.resolver.resolve(old), case let found = FileOperations.absolute(relative), let oldPath = FlinkPathRelocation.localPath(old.path),
            let base = FlinkPathRelocation.derivedBase(of: snapshot.metadata).flatMap(FlinkPathRelocation.localPath) {
             let rest = oldPath.hasPrefix(base + "/") ? String(oldPath.dropFirst(base.count)) : ""
             if !rest.isEmpty, found.hasSuffix(rest) {
@@ -110,7 +114,7 @@ struct FlinkRewriteOutput {
     }
 
     /// Writes everything and moves DEST into place; returns the files and bytes written and what was copied where.
-    func write() throws(FlinkRewriteError) -> (files: Int, bytes: Int64, notes: [String]) {
+    public func write() throws(FlinkRewriteError) -> (files: Int, bytes: Int64, notes: [String]) {
         let parent = FilePaths.parent(destination)
         do { try FilePaths.makeDirectories(parent) } catch { throw .io(error) }
         var g = SystemRandomNumberGenerator()
@@ -126,7 +130,7 @@ struct FlinkRewriteOutput {
             }
             return result
         } catch {
-            RewriteFileOps.removeTree(temp)
+            FileOperations.removeTree(temp)
             for f in createdOutside.reversed() { unlink(f) }
             throw error
         }
@@ -138,14 +142,14 @@ struct FlinkRewriteOutput {
         var bytes: Int64 = 0
         do {
             for (name, data) in newFiles.sorted(by: { $0.key < $1.key }) {
-                try RewriteFileOps.write(data, to: temp + "/" + name)
+                try FileOperations.write(data, to: temp + "/" + name)
                 files += 1
                 bytes += Int64(data.count)
             }
             for (name, from) in relativeCopies.sorted(by: { $0.key < $1.key }) {
                 let target = temp + "/" + name
                 if name.contains("/") { try FilePaths.makeDirectories(FilePaths.parent(target)) }
-                try RewriteFileOps.linkOrCopy(from, to: target)
+                try FileOperations.linkOrCopy(from, to: target)
                 files += 1
                 bytes += FilePaths.size(target) ?? 0
             }
@@ -155,11 +159,11 @@ struct FlinkRewriteOutput {
                 let place = inside ? temp + target.dropFirst(destination.count) : target
                 try FilePaths.makeDirectories(FilePaths.parent(place))
                 if FilePaths.kind(place) != nil {
-                    guard try RewriteFileOps.sameContents(from, place) else { throw FlinkRewriteError.conflictingFile(path: place) }
+                    guard try FileOperations.sameContents(from, place) else { throw FlinkRewriteError.conflictingFile(path: place) }
                     reused += 1
                     continue
                 }
-                try RewriteFileOps.linkOrCopy(from, to: place)
+                try FileOperations.linkOrCopy(from, to: place)
                 if !inside {
                     createdOutside.append(place)
                     outside += 1
@@ -175,7 +179,7 @@ struct FlinkRewriteOutput {
             }
             let encoded: [UInt8]
             do { encoded = try FlinkMetadataWriter.write(metadata) } catch { throw FlinkRewriteError.unwritable(error.message) }
-            try RewriteFileOps.write(encoded, to: temp + "/_metadata")
+            try FileOperations.write(encoded, to: temp + "/_metadata")
             files += 1
             bytes += Int64(encoded.count)
         } catch let e as FlinkRewriteError {
@@ -200,7 +204,7 @@ struct FlinkRewriteOutput {
         } catch {
             throw .invalidOutput(problems: [ValidationProblem(code: "unreadable", "\(error)", at: SnapshotLocation(file: destination + "/_metadata"))])
         }
-        var problems = SnapshotValidator.validate(source: destination, view: view, deep: false).errors
+        var problems = checks(view, destination)
         if view.metadata.version != snapshot.metadata.version {
             problems.append(ValidationProblem(code: "metadataVersion", "written as v\(view.metadata.version), the input is v\(snapshot.metadata.version)",
                                               at: SnapshotLocation(file: destination + "/_metadata")))

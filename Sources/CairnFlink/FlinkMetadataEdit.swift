@@ -1,20 +1,18 @@
 import CairnCore
-import CairnFlink
-import CairnFormat
 import CairnModel
 
 /// The changes of a Flink rewrite applied to the `_metadata` model, one by one, each leaving a line for the report.
 /// New state bytes that do not fit inline go to `newFiles`, named like Flink's own files and referenced relatively.
-struct FlinkMetadataEdit {
+public struct FlinkMetadataEdit {
     let snapshot: FlinkSnapshot
-    private(set) var metadata: FlinkCheckpointMetadata
-    private(set) var changes: [String] = []
+    public private(set) var metadata: FlinkCheckpointMetadata
+    public private(set) var changes: [String] = []
     /// New files for DEST by name (relative to `_metadata`).
-    private(set) var newFiles: [String: [UInt8]] = [:]
+    public private(set) var newFiles: [String: [UInt8]] = [:]
     /// For relocated absolute locations: the new location → the one the input holds (to find the file to copy).
-    private(set) var originalPaths: [String: String] = [:]
+    public private(set) var originalPaths: [String: String] = [:]
 
-    init(snapshot: FlinkSnapshot) {
+    public init(snapshot: FlinkSnapshot) {
         self.snapshot = snapshot
         metadata = snapshot.metadata
     }
@@ -49,14 +47,14 @@ struct FlinkMetadataEdit {
         return found[0]
     }
 
-    mutating func drop(_ ref: RewritePlan.OperatorRef) throws(FlinkRewriteError) {
+    public mutating func drop(_ ref: OperatorReference) throws(FlinkRewriteError) {
         let i = try index(of: ref.text, option: "--drop-operator")
         let op = metadata.operators.remove(at: i)
         let size = ByteCount.format(op.stateSize)
         changes.append("dropped operator \(Self.short(op)) with \(size) of state (restore with --allowNonRestoredState if the job still has it)")
     }
 
-    mutating func rename(_ r: RewritePlan.UIDRename) throws(FlinkRewriteError) {
+    public mutating func rename(_ r: UIDRename) throws(FlinkRewriteError) {
         let i = try index(of: r.old, option: "--rename-uid")
         let newID = OperatorID(flinkUID: r.new)
         if let other = metadata.operators.indices.first(where: { $0 != i && metadata.operators[$0].id == newID }) {
@@ -74,8 +72,8 @@ struct FlinkMetadataEdit {
 
     // MARK: source offsets
 
-    mutating func setOffsets(_ all: [RewritePlan.OffsetAssignment]) throws(FlinkRewriteError) {
-        var byOperator: [Int: [RewritePlan.OffsetAssignment]] = [:]
+    public mutating func setOffsets(_ all: [OffsetAssignment]) throws(FlinkRewriteError) {
+        var byOperator: [Int: [OffsetAssignment]] = [:]
         var order: [Int] = []
         for a in all {
             let i = try index(of: a.source.text, option: "--set-offset")
@@ -85,7 +83,7 @@ struct FlinkMetadataEdit {
         for i in order { try setOffsets(byOperator[i] ?? [], operator: i) }
     }
 
-    private mutating func setOffsets(_ assignments: [RewritePlan.OffsetAssignment], operator i: Int) throws(FlinkRewriteError) {
+    private mutating func setOffsets(_ assignments: [OffsetAssignment], operator i: Int) throws(FlinkRewriteError) {
         var op = metadata.operators[i]
         let name = Self.short(op)
         var pending = Dictionary(assignments.map { ($0.split, $0) }, uniquingKeysWith: { $1 })
@@ -132,7 +130,7 @@ struct FlinkMetadataEdit {
             if case .inline(let inlineName, _) = delegate {
                 newHandle.delegate = .inline(name: inlineName, data: rebuilt.stream)
             } else {
-                let file = RewriteFileOps.randomUUID()
+                let file = FileOperations.randomUUID()
                 newFiles[file] = rebuilt.stream
                 newHandle.delegate = .relativeFile(path: file, size: Int64(rebuilt.stream.count))
                 if handle.tag == 17 {
@@ -162,7 +160,7 @@ struct FlinkMetadataEdit {
 
     // MARK: relocation
 
-    mutating func relocate(_ r: RewritePlan.Relocation, source: String) throws(FlinkRewriteError) {
+    public mutating func relocate(_ r: PathRelocation, source: String) throws(FlinkRewriteError) {
         let from: String
         if let given = r.from {
             from = given

@@ -1,5 +1,4 @@
 import CairnCore
-import CairnFormat
 import CairnModel
 
 /// Why a Flink rewrite stopped. Every case says what and where, and what to do; nothing is left at DEST.
