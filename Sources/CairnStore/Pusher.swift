@@ -49,6 +49,9 @@ public struct Pusher: Sendable {
         }
     }
 
+    /// The stages, in order: load the previous snapshot and the index; per file, skip it (`unchangedChunks`) or read
+    /// and cut it (`unitCut`, else FastCDC); hash and compress chunks in child tasks; pack new chunks and upload full
+    /// packs concurrently; then `commit` the index and the manifest.
     private func run(_ source: PushSource, requestsBefore: RequestCounts) async throws -> PushReport {
         let started = Date()
         let chunker = try FastCDC(store.config.chunkerParameters)
@@ -135,10 +138,7 @@ public struct Pusher: Sendable {
             }
 
             for (fileNumber, file) in source.files.enumerated() {
-                if let parent = parentFiles[file.relativePath], parent.size == file.size, parent.mtimeNs == file.mtimeNs,
-                   let ids = Optional(parent.chunks.compactMap(ChunkID.init(hex:))), ids.count == parent.chunks.count,
-                   ids.allSatisfy({ known[$0] != nil })
-                {
+                if let ids = Self.unchangedChunks(of: file, previous: parentFiles[file.relativePath], known: known) {
                     fileChunks[fileNumber] = ids
                     chunks += ids.count
                     reused += ids.count
@@ -173,27 +173,10 @@ public struct Pusher: Sendable {
                     }
                     if position == buffer.count { break }
                     let available = buffer.count - position
-                    var limit = available
-                    var exact = false
-                    if !file.boundaries.isEmpty {
-                        // Cut at the format's own units. A run of small units becomes one chunk of at most
-                        // `mergeBelow` bytes; a small unit never joins a large one, so a change in it costs little.
-                        let here = offset - UInt64(available)
-                        while nextBoundary < file.boundaries.count && file.boundaries[nextBoundary] <= here { nextBoundary += 1 }
-                        func unitEnd(_ i: Int) -> UInt64 { i < file.boundaries.count ? file.boundaries[i] : file.size }
-                        var end = unitEnd(nextBoundary)
-                        if end - here < mergeBelow {
-                            var following = nextBoundary + 1
-                            while following <= file.boundaries.count, unitEnd(following) - unitEnd(following - 1) < mergeBelow,
-                                  unitEnd(following) - here <= mergeBelow
-                            {
-                                end = unitEnd(following)
-                                following += 1
-                            }
-                        }
-                        limit = Int(min(UInt64(available), end - here))
-                        exact = limit <= maxChunk && end - here == UInt64(limit)
-                    }
+                    let (limit, exact) = file.boundaries.isEmpty
+                        ? (available, false)
+                        : Self.unitCut(file, at: offset - UInt64(available), available: available, next: &nextBoundary,
+                                       mergeBelow: mergeBelow, maxChunk: maxChunk)
                     let length = exact ? limit : buffer.withUnsafeBytes {
                         chunker.cutPoint(UnsafeRawBufferPointer(rebasing: $0[position..<(position + limit)]))
                     }
@@ -219,28 +202,67 @@ public struct Pusher: Sendable {
         }
         report(force: true)
 
-        // Commit: the index of what was written (and recovered), then the manifest.
-        if !newPacks.isEmpty || !recovered.isEmpty {
-            try await store.writeIndex(newPacks + recovered)
+        let (manifest, outcome) = try await commit(source, fileChunks: fileChunks, packs: newPacks, recovered: recovered, started: started,
+                                                   stats: .init(chunks: chunks, newChunks: newChunks, newBytes: newBytes, storedBytes: storedBytes,
+                                                                durationSeconds: 0))
+
+        return PushReport(
+            snapshotID: manifest.id, created: outcome == .created, kind: source.kind, source: source.source, files: manifest.files.count,
+            logicalSize: manifest.logicalSize, bytesRead: bytesRead, bytesSkipped: bytesSkipped, chunks: chunks, newChunks: newChunks,
+            reusedChunks: reused, newBytes: newBytes, storedBytes: storedBytes, packsUploaded: newPacks.count, packsRecovered: recovered.count,
+            requests: store.objects.requestCounts - requestsBefore, durationSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Stage "skip": the chunks of a file the previous snapshot of its group stored with the same size and mtime,
+    /// when every one of them is still indexed; nil when the file must be read. (RocksDB SSTs and Flink state files
+    /// are never rewritten in place, so size and mtime identify them.)
+    static func unchangedChunks(of file: PushSource.File, previous: SnapshotManifest.File?, known: [ChunkID: ChunkLocation]) -> [ChunkID]? {
+        guard let previous, previous.size == file.size, previous.mtimeNs == file.mtimeNs else { return nil }
+        let ids = previous.chunks.compactMap(ChunkID.init(hex:))
+        guard ids.count == previous.chunks.count, ids.allSatisfy({ known[$0] != nil }) else { return nil }
+        return ids
+    }
+
+    /// Stage "cut", for files with unit boundaries (`.cairn` blocks): how many of the `available` bytes at file
+    /// offset `here` the next chunk may take, and whether that is an exact unit end (else FastCDC cuts within it).
+    /// A run of small units becomes one chunk of at most `mergeBelow` bytes; a small unit never joins a large one,
+    /// so a change in it costs little. `next` is the first boundary after `here`, carried between calls.
+    static func unitCut(_ file: PushSource.File, at here: UInt64, available: Int, next: inout Int, mergeBelow: UInt64,
+                        maxChunk: Int) -> (limit: Int, exact: Bool) {
+        let boundaries = file.boundaries
+        while next < boundaries.count && boundaries[next] <= here { next += 1 }
+        func unitEnd(_ i: Int) -> UInt64 { i < boundaries.count ? boundaries[i] : file.size }
+        var end = unitEnd(next)
+        if end - here < mergeBelow {
+            var following = next + 1
+            while following <= boundaries.count, unitEnd(following) - unitEnd(following - 1) < mergeBelow, unitEnd(following) - here <= mergeBelow {
+                end = unitEnd(following)
+                following += 1
+            }
         }
+        let limit = Int(min(UInt64(available), end - here))
+        return (limit, limit <= maxChunk && end - here == UInt64(limit))
+    }
+
+    /// Stage "commit": the index of what was written (and recovered), then the manifest, created only if absent.
+    /// Nothing is visible before the manifest exists.
+    private func commit(_ source: PushSource, fileChunks: [[ChunkID?]], packs: [PackTable], recovered: [PackTable], started: Date,
+                        stats: SnapshotManifest.Stats) async throws -> (SnapshotManifest, CreateOutcome) {
+        if !packs.isEmpty || !recovered.isEmpty {
+            try await store.writeIndex(packs + recovered)
+        }
+        var stats = stats
+        stats.durationSeconds = Date().timeIntervalSince(started)
         var files: [SnapshotManifest.File] = []
         files.reserveCapacity(source.files.count)
         for (n, f) in source.files.enumerated() {
             files.append(SnapshotManifest.File(path: f.relativePath, size: f.size, mtimeNs: f.mtimeNs, mode: f.mode,
                                                chunks: fileChunks[n].map { $0?.hex ?? "" }))
         }
-        let duration = Date().timeIntervalSince(started)
         let manifest = SnapshotManifest(
             kind: source.kind, source: source.source, root: source.root, host: ProcessInfo.processInfo.hostName, createdAt: started,
-            attributes: source.attributes, files: files,
-            stats: .init(chunks: chunks, newChunks: newChunks, newBytes: newBytes, storedBytes: storedBytes, durationSeconds: duration))
-        let outcome = try await store.objects.create(manifest.key, data: manifest.encoded())
-
-        return PushReport(
-            snapshotID: manifest.id, created: outcome == .created, kind: source.kind, source: source.source, files: files.count,
-            logicalSize: manifest.logicalSize, bytesRead: bytesRead, bytesSkipped: bytesSkipped, chunks: chunks, newChunks: newChunks,
-            reusedChunks: reused, newBytes: newBytes, storedBytes: storedBytes, packsUploaded: newPacks.count, packsRecovered: recovered.count,
-            requests: store.objects.requestCounts - requestsBefore, durationSeconds: Date().timeIntervalSince(started))
+            attributes: source.attributes, files: files, stats: stats)
+        return (manifest, try await store.objects.create(manifest.key, data: manifest.encoded()))
     }
 
     /// The newest snapshot of `group`, whose unchanged files need not be read again.
