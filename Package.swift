@@ -72,16 +72,18 @@ let package = Package(
         .executableTarget(
             name: "cairn-bench", dependencies: ["CairnStore", "CairnFlink", "CairnFormat", "CairnModel", "CairnCore"], path: "Benchmarks/CairnBench"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
-        .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnModel", "CairnCore"]),
+        // How tests run programs; NIO-free so format and store tests need no S3 stack.
+        .target(name: "CairnTestProcesses", path: "Tests/CairnTestProcesses"),
+        .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnModel", "CairnCore", "CairnTestProcesses"]),
         .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnModel", "CairnCore"]),
-        .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore"]),
+        .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnTestProcesses"]),
         // Real S3 servers and a fault-injecting proxy for tests (scripts/s3-test-server.py, scripts/fault-proxy.py).
-        .target(name: "CairnTestSupport", dependencies: ["CairnS3", "CairnStore"], path: "Tests/CairnTestSupport"),
+        .target(name: "CairnTestSupport", dependencies: ["CairnS3", "CairnStore", "CairnTestProcesses"], path: "Tests/CairnTestSupport"),
         .testTarget(
             name: "CairnS3Tests", dependencies: ["CairnS3", "CairnStore", "CairnCore", "CairnTestSupport"], exclude: ["aws-sig-v4-test-suite"]),
         .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnModel", "CairnCore"]),
         .testTarget(name: "CairnSourcesTests", dependencies: ["CairnSources", "CairnCore"]),
-        .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnModel", "CairnCore", "CairnTestSupport", "CairnS3"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnModel", "CairnCore", "CairnTestSupport", "CairnTestProcesses", "CairnS3"]),
     ],
     swiftLanguageModes: [.v6]
 )

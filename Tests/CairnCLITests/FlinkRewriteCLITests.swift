@@ -1,3 +1,4 @@
+import CairnTestProcesses
 import CairnTestSupport
 import Foundation
 import Testing
@@ -99,21 +100,11 @@ struct FlinkRewriteCLITests {
     @Test("real Flink 2.3 restores every rewrite (Fixtures/flink/restore-check.sh, about 70 s)", .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment),
           .timeLimit(.minutes(10)))
     func restoreCheck() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = [CLI.root.appendingPathComponent("Fixtures/flink/restore-check.sh").path]
         let base = try #require(Self.flinkRuntime.location, Comment(rawValue: Self.flinkRuntime.missingMessage))
-        var env = ProcessInfo.processInfo.environment
-        env["CAIRN"] = CLI.binary.path
-        env["FLINK_BASE"] = base
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(text)")
+        let r = try TestProcess.run(command: "bash", [CLI.root.appendingPathComponent("Fixtures/flink/restore-check.sh").path],
+                                    environment: ["CAIRN": CLI.binary.path, "FLINK_BASE": base])
+        let text = r.stdout
+        #expect(r.status == 0, "\(text)\n\(r.stderr.suffix(4000))")
         for c in ["baseline", "drop", "rename", "offset", "relocate-reference", "relocate-copy"] {
             #expect(text.contains("PASS \(c) "), "\(text)")
         }

@@ -1,3 +1,4 @@
+import CairnTestProcesses
 import CairnTestSupport
 import Foundation
 import Testing
@@ -14,20 +15,13 @@ struct HTMLReportTests {
 
     /// Runs headless Chromium on `file` with `args`; returns stdout.
     static func browser(_ args: [String], _ file: URL) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try #require(TestPrerequisite.chromium.location, Comment(rawValue: TestPrerequisite.chromium.missingMessage)))
+        let chromium = URL(fileURLWithPath: try #require(TestPrerequisite.chromium.location, Comment(rawValue: TestPrerequisite.chromium.missingMessage)))
         let profile = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: profile) }
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
-                       "--virtual-time-budget=5000"] + args + [file.absoluteString]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "chromium \(args)")
-        return String(decoding: data, as: UTF8.self)
+        let r = try TestProcess.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
+                                               "--virtual-time-budget=5000"] + args + [file.absoluteString])
+        #expect(r.status == 0, "chromium \(args)")
+        return r.stdout
     }
 
     /// Writes a report, checks it fetches nothing, renders it, and returns the rendered DOM.

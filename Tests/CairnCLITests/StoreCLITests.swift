@@ -1,3 +1,4 @@
+import CairnTestProcesses
 import Foundation
 import Testing
 
@@ -81,12 +82,7 @@ struct StoreCLITests {
         for i in 0..<6 {
             try random.read(upToCount: 48 << 20)!.write(to: URL(fileURLWithPath: source + "/part-\(i)"))
         }
-        let push = Process()
-        push.executableURL = CLI.binary
-        push.arguments = ["push", source, store]
-        push.standardOutput = FileHandle.nullDevice
-        push.standardError = FileHandle.nullDevice
-        try push.run()
+        let push = try TestProcess.start(CLI.binary, ["push", source, store])
         // Wait for the first uploaded pack, then kill without warning.
         var sawPack = false
         while push.isRunning && !sawPack {

@@ -1,3 +1,4 @@
+import CairnTestProcesses
 import CairnTestSupport
 import Foundation
 import Testing
@@ -91,15 +92,7 @@ struct StoreS3CLITests {
         // Through a proxy that answers the first pack upload and then holds every request: the push is frozen
         // with a pack stored and no snapshot committed, whatever the machine's load.
         let proxy = try await FaultProxy.start(upstream: server.endpoint, failEvery: 0, stallAfterPut: "/packs/")
-        let push = Process()
-        push.executableURL = CLI.binary
-        push.arguments = ["push", source, store, "--endpoint", proxy.endpoint]
-        var env = ProcessInfo.processInfo.environment
-        env.merge(server.environment) { $1 }
-        push.environment = env
-        push.standardOutput = FileHandle.nullDevice
-        push.standardError = FileHandle.nullDevice
-        try push.run()
+        let push = try TestProcess.start(CLI.binary, ["push", source, store, "--endpoint", proxy.endpoint], environment: server.environment)
         var sawPack = false
         while push.isRunning && !sawPack {
             sawPack = try await server.withStore(url: store) { try await $0.list(prefix: "packs/").count } > packsBefore

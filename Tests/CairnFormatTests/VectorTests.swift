@@ -1,3 +1,4 @@
+import CairnTestProcesses
 import CairnCore
 import CairnFormat
 import CairnModel
@@ -63,17 +64,10 @@ struct VectorTests {
 
     @Test("the independent Python reader decodes every vector")
     func pythonReader() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", repositoryRoot.appendingPathComponent("format-spec/reader/cairn_reader.py").path,
-                             "check", vectorsDirectory.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "python reader failed:\n\(output)")
+        let run = try TestProcess.run(command: "python3", [repositoryRoot.appendingPathComponent("format-spec/reader/cairn_reader.py").path,
+                                                          "check", vectorsDirectory.path], mergeOutput: true)
+        let output = run.stdout
+        #expect(run.status == 0, "python reader failed:\n\(output)")
         #expect(output.contains(" passed, 0 failed"), "\(output)")
     }
 }

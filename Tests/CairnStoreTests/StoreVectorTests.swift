@@ -1,3 +1,4 @@
+import CairnTestProcesses
 import CairnCore
 import Foundation
 import Testing
@@ -61,16 +62,10 @@ struct StoreVectorTests {
 
     @Test("the independent Python reader extracts and checks the same store")
     func pythonReader() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root.appendingPathComponent("format-spec/reader/store_reader.py").path, "check", Self.vectors]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "store reader failed:\n\(output)")
+        let run = try TestProcess.run(command: "python3", [Self.root.appendingPathComponent("format-spec/reader/store_reader.py").path, "check", Self.vectors],
+                                      mergeOutput: true)
+        let output = run.stdout
+        #expect(run.status == 0, "store reader failed:\n\(output)")
         #expect(output.contains(" passed, 0 failed"), "\(output)")
     }
 
