@@ -7,10 +7,3 @@ public protocol CairnError: Error, Sendable, CustomStringConvertible {
     /// 1 for a problem found in a snapshot or store, 2 for a usage or I/O error.
     var exitStatus: Int32 { get }
 }
-
-extension CairnError {
-    /// Exit status 1: the input (snapshot, store) has problems.
-    public static var problemsFound: Int32 { 1 }
-    /// Exit status 2: usage or I/O error.
-    public static var usageOrIOError: Int32 { 2 }
-}
