@@ -13,4 +13,11 @@ public protocol SnapshotView: Sendable {
     func formatProblems(deep: Bool) -> [ValidationProblem]
     /// The names of the checks `formatProblems` makes, for reports.
     func formatChecks(deep: Bool) -> [String]
+    /// Parts of this snapshot that `formatProblems` does not look at (a state format Cairn does not decode yet),
+    /// so a report never claims more than was checked.
+    func uncheckedParts(deep: Bool) -> [String]
+}
+
+extension SnapshotView {
+    public func uncheckedParts(deep: Bool) -> [String] { [] }
 }

@@ -12,6 +12,9 @@ public struct StateSummary: Sendable {
     public var keyGroups: [KeyGroupSize]
     /// Facts only a data scan gives; filled by `SnapshotView.entryStatistics()` on request.
     public var statistics: EntryStatistics?
+    /// The values carry TTL timestamps (Flink's `TtlSerializer`) even where the time-to-live itself is not recorded:
+    /// Flink keeps the TTL duration in the job, not in the snapshot.
+    public var ttlTimestamps: Bool = false
 
     public init(
         descriptor: StateDescriptor, keySerializer: SerializerInfo?, valueSerializer: SerializerInfo?, size: Int64,

@@ -114,7 +114,8 @@ extension InspectReport {
                 row += [s.map { ByteCount.format($0.rawSize) } ?? "-", s.map { st.descriptor.kind.isKeyed && $0.distinctKeys > 0 ? "\($0.distinctKeys)" : "-" } ?? "-",
                         s.map { ByteCount.format($0.valueBytes) } ?? "-", s.map { ByteCount.format($0.largestEntry) } ?? "-"]
             }
-            row += [String(ser.prefix(60)), st.descriptor.ttl.map { DurationText.human(millis: $0.millis) } ?? "-"]
+            let ttl = st.descriptor.ttl.map { DurationText.human(millis: $0.millis) } ?? (st.ttlTimestamps ? "on (duration set in the job)" : "-")
+            row += [String(ser.prefix(60)), ttl]
             t.add(row)
         }
         return t.render(style)

@@ -1,4 +1,5 @@
 import CairnCore
+import CairnFlink
 import CairnFormat
 import CairnModel
 
@@ -19,6 +20,10 @@ public struct InspectReport: Sendable {
     public static func build(source: String, view: any SnapshotView, grouping: InspectGrouping = .operator, top: Int? = nil, deep: Bool = false) throws -> InspectReport {
         var summary = try view.summary()
         if deep { summary = summary.merging(scanned: try view.scanStates()) }
+        if grouping == .state, let flink = view as? FlinkSnapshot {
+            // Serializers and TTL live in the heads of the state files, not in `_metadata`.
+            summary = summary.addingRegisteredStates(of: flink, addingMissing: false)
+        }
         let keys = try top.map { try view.largestKeys(limit: $0) }
         return InspectReport(source: source, summary: summary, grouping: grouping, topKeys: keys, bytesRead: view.bytesRead)
     }
@@ -87,6 +92,7 @@ public struct InspectReport: Sendable {
                     ("keySerializer", serializerJSON(st.keySerializer)),
                     ("valueSerializer", serializerJSON(st.valueSerializer)),
                     ("ttlMillis", st.descriptor.ttl.map { .number($0.millis) } ?? .null),
+                    ("ttl", .bool(st.descriptor.ttl != nil || st.ttlTimestamps)),
                     ("subtasks", .array(st.sizeBySubtask.keys.sorted().map { i in
                         .object([("index", .number(i)), ("size", .number(st.sizeBySubtask[i] ?? 0))])
                     })),

@@ -7,6 +7,8 @@ public struct ValidationReport: Sendable {
     public var source: String
     public var deep: Bool
     public var checks: [String]
+    /// What was not checked, in words: `valid` covers only `checks`.
+    public var notChecked: [String] = []
     public var problems: [ValidationProblem]
     public var bytesRead: UInt64
 
@@ -17,6 +19,7 @@ public struct ValidationReport: Sendable {
         .object([
             ("version", 1), ("source", .string(source)), ("valid", .bool(isValid)), ("deep", .bool(deep)),
             ("checks", .array(checks.map { .string($0) })),
+            ("notChecked", .array(notChecked.map { .string($0) })),
             ("problems", .array(problems.map(Self.problemJSON))),
             ("bytesRead", .number(bytesRead)),
         ])
@@ -42,12 +45,13 @@ public struct ValidationReport: Sendable {
             let loc = p.location.description
             out += "\(tag): \(p.message)" + (loc.isEmpty ? "" : "\n    at \(loc)") + " [\(p.code)]\n"
         }
-        let what = deep ? "structure, checksums and every entry" : "structure"
+        let what = "\(checks.count) checks: " + checks.joined(separator: ", ")
         if isValid {
-            out += style.green("valid") + ": \(source) (\(what) checked; \(checks.count) checks, \(ByteCount.format(Int64(bytesRead))) read)\n"
+            out += style.green("valid") + ": \(source) (\(what); \(ByteCount.format(Int64(bytesRead))) read)\n"
         } else {
-            out += style.red("invalid") + ": \(source): \(errors.count) problem\(errors.count == 1 ? "" : "s") found (\(what) checked)\n"
+            out += style.red("invalid") + ": \(source): \(errors.count) problem\(errors.count == 1 ? "" : "s") found (\(what))\n"
         }
+        for part in notChecked { out += style.yellow("not checked") + ": \(part)\n" }
         return out
     }
 }
@@ -68,7 +72,9 @@ public enum SnapshotValidator {
             problems.append(ValidationProblem(code: "unreadable", "\(error)", at: SnapshotLocation(file: source)))
         }
         problems += view.formatProblems(deep: deep)
-        return ValidationReport(source: source, deep: deep, checks: checks, problems: problems, bytesRead: view.bytesRead)
+        var report = ValidationReport(source: source, deep: deep, checks: checks, problems: problems, bytesRead: view.bytesRead)
+        report.notChecked = view.uncheckedParts(deep: deep)
+        return report
     }
 
     /// A report for a snapshot that could not even be opened.

@@ -1,0 +1,64 @@
+import CairnCore
+import CairnFlink
+import CairnModel
+import CairnTools
+import Foundation
+import Testing
+
+/// Reports on Flink snapshots say what they looked at: `validate` names only checks that ran and lists what it
+/// could not read; `inspect --by state` shows the serializers and TTL that the state files record.
+@Suite("What Flink reports claim")
+struct FlinkReportScopeTests {
+    static func dirs(_ pattern: (String) -> Bool) -> [URL] {
+        FlinkOracleTests.fixtures.filter(pattern).map { FlinkOracleTests.root.appendingPathComponent($0) }
+    }
+
+    @Test("validate --deep of a heap checkpoint does not claim its entries were checked")
+    func heapScope() throws {
+        let heap = Self.dirs { $0.contains("/hashmap/") && $0.contains("/chk-") }
+        #expect(!heap.isEmpty)
+        for dir in heap {
+            let view = try FlinkSnapshot(source: dir.path)
+            let report = SnapshotValidator.validate(source: dir.path, view: view, deep: true)
+            #expect(report.isValid, "\(dir.path)")
+            #expect(!report.checks.contains("keyedStateScan"), "\(dir.path): a heap checkpoint's entries are not scanned")
+            #expect(report.notChecked.contains { $0.contains("heap") }, "\(dir.path): \(report.notChecked)")
+            #expect(report.text(style: TextStyle(color: false)).contains("not checked: entries of heap"))
+        }
+    }
+
+    @Test("validate --deep of a canonical savepoint scans its keyed state and says so")
+    func canonicalScope() throws {
+        let canonical = Self.dirs { $0.contains("/hashmap/savepoint-") }
+        #expect(!canonical.isEmpty)
+        for dir in canonical {
+            let report = SnapshotValidator.validate(source: dir.path, view: try FlinkSnapshot(source: dir.path), deep: true)
+            #expect(report.checks.contains("keyedStateScan"), "\(dir.path)")
+            #expect(report.notChecked.isEmpty, "\(dir.path): \(report.notChecked)")
+        }
+    }
+
+    @Test("without --deep nothing is claimed beyond the metadata checks")
+    func shallowScope() throws {
+        for dir in Self.dirs({ $0.contains("/rocksdb-incremental/") }) {
+            let report = SnapshotValidator.validate(source: dir.path, view: try FlinkSnapshot(source: dir.path), deep: false)
+            #expect(!report.checks.contains("keyedStateScan") && !report.checks.contains("rocksDBManifest"), "\(dir.path)")
+        }
+    }
+
+    @Test("inspect --by state shows the value serializer and TTL of Flink states")
+    func serializersAndTTL() throws {
+        for dir in Self.dirs({ $0.contains("/hashmap/savepoint-") }) {
+            let report = try InspectReport.build(source: dir.path, view: try FlinkSnapshot(source: dir.path), grouping: .state, deep: true)
+            let states = report.summary.operators.flatMap(\.states)
+            let count = try #require(states.first { $0.descriptor.name == "count" }, "\(dir.path)")
+            #expect(count.ttlTimestamps, "\(dir.path): count has a one-hour TTL in the fixture job")
+            #expect(count.valueSerializer?.name.contains("TtlSerializer") == true, "\(dir.path)")
+            let lastSeen = try #require(states.first { $0.descriptor.name == "last-seen" })
+            #expect(!lastSeen.ttlTimestamps)
+            #expect(lastSeen.valueSerializer?.name == "StringSerializer", "\(dir.path)")
+            #expect(states.filter { $0.descriptor.kind.isKeyed }.allSatisfy { $0.valueSerializer != nil }, "\(dir.path)")
+            #expect(report.text(style: TextStyle(color: false)).contains("on (duration set in the job)"))
+        }
+    }
+}
