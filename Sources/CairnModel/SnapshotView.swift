@@ -1,3 +1,5 @@
+import CairnCore
+
 /// Any snapshot, whatever its engine or format, as the tools see it.
 public protocol SnapshotView: Sendable {
     /// Sizes and structure from metadata alone.
@@ -16,8 +18,15 @@ public protocol SnapshotView: Sendable {
     /// Parts of this snapshot that `formatProblems` does not look at (a state format Cairn does not decode yet),
     /// so a report never claims more than was checked.
     func uncheckedParts(deep: Bool) -> [String]
+    /// Calls `body` with each entry of one state as a JSON object (docs/flink-values.md), in storage order,
+    /// until `body` returns false or the query's limit is reached. Reads only the key groups the query needs.
+    func forEachStateEntry(_ query: StateEntryQuery, _ body: (JSONValue) throws -> Bool) throws
 }
 
 extension SnapshotView {
     public func uncheckedParts(deep: Bool) -> [String] { [] }
+
+    public func forEachStateEntry(_ query: StateEntryQuery, _ body: (JSONValue) throws -> Bool) throws {
+        throw UsageError("this snapshot's format has no entry-level reader in Cairn; dump --state reads .cairn files and Flink snapshots")
+    }
 }
