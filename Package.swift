@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "CairnModel", targets: ["CairnModel"]),
         .library(name: "CairnFormat", targets: ["CairnFormat"]),
         .library(name: "CairnFlink", targets: ["CairnFlink"]),
+        .library(name: "CairnRocksDB", targets: ["CairnRocksDB"]),
         .library(name: "CairnStore", targets: ["CairnStore"]),
         .library(name: "CairnS3", targets: ["CairnS3"]),
         .library(name: "CairnTools", targets: ["CairnTools"]),
@@ -40,8 +41,10 @@ let package = Package(
         .target(name: "CairnModel", dependencies: ["CairnCore"]),
         // Adapter for the native `.cairn` format.
         .target(name: "CairnFormat", dependencies: ["CairnCore", "CairnModel"]),
+        // RocksDB's files as Flink leaves them: SST tables (block-based), MANIFEST replay, merged column-family views.
+        .target(name: "CairnRocksDB", dependencies: ["CairnCore", "CLZ4", "CZstd"]),
         // Adapter for Apache Flink's checkpoints and savepoints.
-        .target(name: "CairnFlink", dependencies: ["CairnCore", "CairnModel"]),
+        .target(name: "CairnFlink", dependencies: ["CairnCore", "CairnModel", "CairnRocksDB"]),
         .target(name: "CairnStore", dependencies: ["CairnCore", .product(name: "Crypto", package: "swift-crypto")]),
         // The only module that imports async-http-client, so format and codec work never waits on its build.
         .target(
@@ -70,12 +73,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
-            name: "cairn-bench", dependencies: ["CairnStore", "CairnFlink", "CairnFormat", "CairnModel", "CairnCore"], path: "Benchmarks/CairnBench"),
+            name: "cairn-bench", dependencies: ["CairnStore", "CairnFlink", "CairnRocksDB", "CairnFormat", "CairnModel", "CairnCore"], path: "Benchmarks/CairnBench"),
         .testTarget(name: "CairnCoreTests", dependencies: ["CairnCore"]),
         // How tests run programs; NIO-free so format and store tests need no S3 stack.
         .target(name: "CairnTestProcesses", path: "Tests/CairnTestProcesses"),
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnModel", "CairnCore", "CairnTestProcesses"]),
         .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnModel", "CairnCore"]),
+        .testTarget(name: "CairnRocksDBTests", dependencies: ["CairnRocksDB", "CairnFlink", "CairnModel", "CairnCore"]),
         .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnTestProcesses"]),
         // Real S3 servers and a fault-injecting proxy for tests (scripts/s3-test-server.py, scripts/fault-proxy.py).
         .target(name: "CairnTestSupport", dependencies: ["CairnS3", "CairnStore", "CairnTestProcesses"], path: "Tests/CairnTestSupport"),

@@ -8,6 +8,7 @@ import CairnCore
 import CairnFlink
 import CairnFormat
 import CairnModel
+import CairnRocksDB
 import CairnStore
 
 #if canImport(Glibc)
@@ -213,6 +214,29 @@ if args.count >= 2, args[1] == "fastcdc" {
             best = min(best, seconds(clock.now - start))
         }
         print("{\"bytes\":\(data.count),\"chunks\":\(chunks),\"seconds\":\(best),\"MBps\":\(Double(data.count) / best / 1e6)}")
+    } catch { fail("\(error)") }
+    exit(0)
+}
+if args.count >= 3, args[1] == "sst" {
+    // SST scan throughput (compressed input bytes per second), best of 3: every entry, then every checksum.
+    // A table to scan: bash Fixtures/rocksdb/generate.sh big /tmp/big.sst 50
+    do {
+        let clock = ContinuousClock()
+        var bestScan = Double.infinity, bestVerify = Double.infinity
+        var entries = 0
+        let size = try FileSource(path: args[2]).size
+        for _ in 0..<3 {
+            let file = try SSTFile(source: try FileSource(path: args[2]))
+            var start = clock.now
+            var it = file.entries()
+            entries = 0
+            while try it.next() != nil { entries += 1 }
+            bestScan = min(bestScan, seconds(clock.now - start))
+            start = clock.now
+            _ = try file.verifyChecksums()
+            bestVerify = min(bestVerify, seconds(clock.now - start))
+        }
+        print("{\"bytes\":\(size),\"entries\":\(entries),\"scanMBps\":\(Double(size) / bestScan / 1e6),\"verifyMBps\":\(Double(size) / bestVerify / 1e6)}")
     } catch { fail("\(error)") }
     exit(0)
 }

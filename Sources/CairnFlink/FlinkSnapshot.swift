@@ -1,4 +1,5 @@
 import CairnCore
+import CairnRocksDB
 import CairnModel
 
 /// A Flink checkpoint or savepoint as a `SnapshotView`: sizes exactly as Flink's own

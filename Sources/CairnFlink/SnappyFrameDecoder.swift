@@ -82,66 +82,6 @@ public struct SnappyFrameDecoder {
 
     /// Decodes one raw Snappy block (at most 64 KiB as framing allows).
     public static func decompress(_ input: [UInt8], _ range: Range<Int>) throws(DecodeError) -> [UInt8] {
-        var p = range.lowerBound
-        let end = range.upperBound
-        var length = 0
-        var shift = 0
-        while true {
-            guard p < end, shift <= 28 else { throw DecodeError(.invalidValue, "bad Snappy length", at: p) }
-            let b = input[p]
-            p += 1
-            length |= Int(b & 0x7F) << shift
-            if b & 0x80 == 0 { break }
-            shift += 7
-        }
-        guard length <= maxChunk else { throw DecodeError(.lengthOutOfBounds, "Snappy block claims \(length) bytes, more than a frame holds", at: range.lowerBound) }
-        var out: [UInt8] = []
-        out.reserveCapacity(length)
-        while p < end {
-            let tag = input[p]
-            p += 1
-            switch tag & 3 {
-            case 0:
-                var n = Int(tag >> 2) + 1
-                if n > 60 {
-                    let extra = n - 60
-                    guard p + extra <= end else { throw DecodeError(.truncated, "Snappy literal length cut off", at: p) }
-                    n = 0
-                    for i in 0..<extra { n |= Int(input[p + i]) << (8 * i) }
-                    n += 1
-                    p += extra
-                }
-                guard p + n <= end, out.count + n <= length else { throw DecodeError(.lengthOutOfBounds, "Snappy literal overruns", at: p) }
-                out += input[p..<(p + n)]
-                p += n
-            default:
-                let n: Int
-                let offset: Int
-                switch tag & 3 {
-                case 1:
-                    guard p < end else { throw DecodeError(.truncated, "Snappy copy cut off", at: p) }
-                    n = 4 + Int((tag >> 2) & 7)
-                    offset = Int(tag >> 5) << 8 | Int(input[p])
-                    p += 1
-                case 2:
-                    guard p + 2 <= end else { throw DecodeError(.truncated, "Snappy copy cut off", at: p) }
-                    n = 1 + Int(tag >> 2)
-                    offset = Int(input[p]) | Int(input[p + 1]) << 8
-                    p += 2
-                default:
-                    guard p + 4 <= end else { throw DecodeError(.truncated, "Snappy copy cut off", at: p) }
-                    n = 1 + Int(tag >> 2)
-                    offset = Int(input[p]) | Int(input[p + 1]) << 8 | Int(input[p + 2]) << 16 | Int(input[p + 3]) << 24
-                    p += 4
-                }
-                guard offset > 0, offset <= out.count, out.count + n <= length else {
-                    throw DecodeError(.invalidValue, "Snappy copy refers outside the output", at: p)
-                }
-                let from = out.count - offset
-                for i in 0..<n { out.append(out[from + i]) }
-            }
-        }
-        guard out.count == length else { throw DecodeError(.decompressionFailed, "Snappy block decoded to \(out.count) bytes, header says \(length)", at: range.lowerBound) }
-        return out
+        try Snappy.decompress(input, range, maxLength: maxChunk)
     }
 }
