@@ -15,6 +15,8 @@
  *   --operator     only this operator (32-hex id)
  *   --state        only this state name
  *   --tmp          where RocksDB instances are materialized (default: java.io.tmpdir); removed afterwards
+ *   --serializers  instead of the entries, print one line per (operator, state) with the restored serializers
+ *                  ({"operator","state","type","key","namespace","value"}, e.g. "PojoSerializer<C>{f: IntSerializer, ...}")
  *
  * Formats: heap checkpoints (KeyGroupsStateHandle of the HashMap backend), canonical full snapshots
  * (KeyGroupsSavepointStateHandle, and 1.15's RocksDB full checkpoints), RocksDB native (IncrementalRemoteKeyedStateHandle:
@@ -91,6 +93,8 @@ public class StateDumper {
     static String onlyState;
     static File tmpBase = new File(System.getProperty("java.io.tmpdir"));
     static long lines;
+    static boolean serializersOnly;
+    static final java.util.Set<String> described = new java.util.HashSet<>();
 
     public static void main(String[] args) {
         try {
@@ -118,6 +122,7 @@ public class StateDumper {
                 case "--operator": onlyOperator = args[++i]; break;
                 case "--state": onlyState = args[++i]; break;
                 case "--tmp": tmpBase = new File(args[++i]); break;
+                case "--serializers": serializersOnly = true; break;
                 default:
                     if (args[i].startsWith("--") || dir != null) throw new IllegalArgumentException("unknown argument " + args[i]);
                     dir = args[i];
@@ -153,6 +158,7 @@ public class StateDumper {
 
     static void dumpKeyed(String opId, int maxParallelism, KeyedStateHandle h) throws Exception {
         if (h == null) return;
+        currentOperator = opId;
         String cn = h.getClass().getSimpleName();
         if (h instanceof ChangelogStateBackendHandle) {
             ChangelogStateBackendHandle c = (ChangelogStateBackendHandle) h;
@@ -236,6 +242,8 @@ public class StateDumper {
         return s == null ? null : (TypeSerializer<Object>) s.restoreSerializer();
     }
 
+    static String currentOperator;
+
     @SuppressWarnings("unchecked")
     static List<StateInfo> states(KeyedBackendSerializationProxy<Object> proxy) throws Exception {
         List<StateInfo> out = new ArrayList<>();
@@ -258,8 +266,80 @@ public class StateDumper {
                 }
             }
             out.add(i);
+            if (serializersOnly && !i.skip && described.add(currentOperator + "/" + i.name)) {
+                TypeSerializer<Object> key = restore(proxy.getKeySerializerSnapshot());
+                StringBuilder sb = head(currentOperator, i.name, -1);
+                sb.setLength(sb.indexOf(",\"keyGroup\""));
+                sb.append(",\"type\":");
+                str(i.kind, sb);
+                sb.append(",\"key\":");
+                str(describe(key), sb);
+                sb.append(",\"namespace\":");
+                str(i.namespace == null ? null + "" : describe(i.namespace), sb);
+                sb.append(",\"value\":");
+                str(describe(i.value), sb);
+                sb.append('}');
+                emit(sb);
+            }
+            if (serializersOnly) i.skip = true;
         }
         return out;
+    }
+
+    /** A readable tree of a restored serializer: simple class names, nested serializers in brackets. */
+    @SuppressWarnings("unchecked")
+    static String describe(TypeSerializer<?> s) {
+        if (s == null) return "null";
+        String sn = s.getClass().getSimpleName();
+        try {
+            switch (sn) {
+                case "PojoSerializer": {
+                    Field[] fields = (Field[]) field(s, "fields");
+                    TypeSerializer<Object>[] fs = (TypeSerializer<Object>[]) field(s, "fieldSerializers");
+                    StringBuilder b = new StringBuilder(sn + "<" + ((Class<?>) field(s, "clazz")).getSimpleName() + ">{");
+                    for (int i = 0; i < fs.length; i++) {
+                        if (i > 0) b.append(", ");
+                        b.append(fields[i] == null ? "?" : fields[i].getName()).append(": ").append(describe(fs[i]));
+                    }
+                    return b.append('}').toString();
+                }
+                case "TupleSerializer": case "RowSerializer": case "TtlSerializer": {
+                    TypeSerializer<Object>[] fs = (TypeSerializer<Object>[]) (sn.equals("TupleSerializer")
+                            ? call(s, "getFieldSerializers") : field(s, "fieldSerializers"));
+                    StringBuilder b = new StringBuilder(sn + "<");
+                    for (int i = 0; i < fs.length; i++) b.append(i > 0 ? ", " : "").append(describe(fs[i]));
+                    return b.append('>').toString();
+                }
+                case "EitherSerializer":
+                    return sn + "<" + describe((TypeSerializer<?>) call(s, "getLeftSerializer")) + ", "
+                            + describe((TypeSerializer<?>) call(s, "getRightSerializer")) + ">";
+                case "NullableSerializer":
+                    return sn + "<" + describe((TypeSerializer<?>) field(s, "originalSerializer")) + ">";
+                case "ListSerializer":
+                    return sn + "<" + describe((TypeSerializer<?>) call(s, "getElementSerializer")) + ">";
+                case "MapSerializer":
+                    return sn + "<" + describe((TypeSerializer<?>) call(s, "getKeySerializer")) + ", "
+                            + describe((TypeSerializer<?>) call(s, "getValueSerializer")) + ">";
+                case "GenericArraySerializer":
+                    return sn + "<" + describe((TypeSerializer<?>) call(s, "getComponentSerializer")) + ">";
+                case "TimerSerializer":
+                    return sn + "<" + describe((TypeSerializer<?>) call(s, "getKeySerializer")) + ", "
+                            + describe((TypeSerializer<?>) call(s, "getNamespaceSerializer")) + ">";
+                case "RowDataSerializer": {
+                    Object[] types = (Object[]) field(s, "types");
+                    StringBuilder b = new StringBuilder(sn + "<");
+                    for (int i = 0; i < types.length; i++) b.append(i > 0 ? ", " : "").append(types[i]);
+                    return b.append('>').toString();
+                }
+                case "EnumSerializer":
+                    return sn + "<" + ((Class<?>) field(s, "enumClass")).getSimpleName() + ">";
+                default:
+                    if (sn.startsWith("Kryo")) return sn + "<" + ((Class<?>) field(s, "type")).getName() + ">";
+                    return sn;
+            }
+        } catch (Exception e) {
+            return sn + "(?)";
+        }
     }
 
     // ---- KeyGroupsStateHandle: heap checkpoint or canonical full snapshot

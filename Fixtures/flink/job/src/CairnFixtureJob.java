@@ -38,8 +38,9 @@
  *                             typed-state (keyed by Tuple2<String,Integer>: POJO, Tuple3, Row, Either, arrays, list of
  *                             POJOs, map of tuples, POJO with TTL, event-time timers) -> typed-window (event-time
  *                             tumbling window, AggregateFunction with a Tuple2 accumulator) and a SQL GROUP BY
- *                             aggregation (RowData state) -> typed-sink. Parallelism 2.
+ *                             aggregation (RowData state); sinks typed-window-sink, typed-sql-sink.
  *   --typed-keys K            number of distinct keys of typed-state / typed-window (default 40)
+ *   --typed-parallelism P     parallelism of the typed pipeline's keyed operators (default 2)
  */
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -120,6 +121,7 @@ public class CairnFixtureJob {
         Map<String, String> conf = new LinkedHashMap<>();
         boolean typedState = false;
         int typedKeys = 40;
+        int typedParallelism = 2;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = (i + 1 < args.length) ? args[i + 1] : null;
@@ -150,6 +152,7 @@ public class CairnFixtureJob {
                 case "--without": without.add(v); i++; break;
                 case "--typed-state": typedState = true; break;
                 case "--typed-keys": typedKeys = Integer.parseInt(v); i++; break;
+                case "--typed-parallelism": typedParallelism = Integer.parseInt(v); i++; break;
                 case "--conf": {
                     int eq = v.indexOf('=');
                     conf.put(v.substring(0, eq), v.substring(eq + 1));
@@ -174,7 +177,7 @@ public class CairnFixtureJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(3, configuration);
 
         if (typedState) {
-            TypedState.build(env, typedKeys);
+            TypedState.build(env, typedKeys, typedParallelism);
         } else {
         // ---- main FLIP-27 source (NumberSequenceSource) + throttling map with split-distribute list state
         DataStream<Long> numbers = env.fromSource(new UnevenNumberSource(finiteSplit),
@@ -619,8 +622,8 @@ public class CairnFixtureJob {
     public static class TypedState {
 
         @SuppressWarnings({"unchecked", "rawtypes"})
-        static void build(StreamExecutionEnvironment env, int keys) {
-            env.setParallelism(2);
+        static void build(StreamExecutionEnvironment env, int keys, int parallelism) {
+            env.setParallelism(parallelism);
             DataStream<Long> numbers = env.fromSource(new org.apache.flink.api.connector.source.lib.NumberSequenceSource(0, Long.MAX_VALUE / 4),
                             WatermarkStrategy.<Long>forMonotonousTimestamps().withTimestampAssigner(new EventTime()),
                             "typed-source")
