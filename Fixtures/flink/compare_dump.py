@@ -104,9 +104,11 @@ def load(path):
                 sys.exit(2)
             d.pop("operator", None)
             d = norm(d)
+            # operator-state lines (the Java dumper's --operator-state) are told apart by kind/mode/subtask/index
+            extra = tuple(d.get(f) for f in ("kind", "mode", "subtask", "index")) if "kind" in d else None
             ident = (d.get("state"), d.get("keyGroup"), canon(d.get("key")), canon(d.get("namespace")),
                      canon(d.get("userKey")) if "userKey" in d else None,
-                     canon(d.get("keyBytes")) if "keyBytes" in d else None)
+                     canon(d.get("keyBytes")) if "keyBytes" in d else None, extra)
             val = d.get("value", d.get("valueBytes"))
             groups[ident].append(val)
             per_state[d.get("state")] += 1
@@ -156,8 +158,10 @@ def main(argv):
                                          sum(map(len, diffs.values()))))
 
     def ident_text(ident):
-        state, kg, key, ns, uk, kb = ident
+        state, kg, key, ns, uk, kb, extra = ident
         t = "state=%s keyGroup=%s key=%s namespace=%s" % (state, kg, key, ns)
+        if extra is not None:
+            t = "kind/mode/subtask/index=%s " % (extra,) + t
         if uk is not None:
             t += " userKey=%s" % uk
         if kb is not None:

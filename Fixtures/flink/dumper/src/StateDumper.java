@@ -15,6 +15,8 @@
  *   --operator     only this operator (32-hex id)
  *   --state        only this state name
  *   --tmp          where RocksDB instances are materialized (default: java.io.tmpdir); removed afterwards
+ *   --operator-state  after the keyed lines, also print operator state (list, union and broadcast state of
+ *                  OperatorStreamStateHandles, incl. file-merging ones) as lines with "kind":"operator" (see below)
  *   --serializers  instead of the entries, print one line per (operator, state) with the restored serializers
  *                  ({"operator","state","type","key","namespace","value"}, e.g. "PojoSerializer<C>{f: IntSerializer, ...}")
  *
@@ -23,6 +25,12 @@
  * incremental and full checkpoints, native savepoints; files may be file-merging segments), and the materialized part
  * of changelog handles (the non-materialized changelog is NOT replayed: a warning goes to stderr).
  * One source for Flink 1.15, 1.20 and 2.3: version differences are reached by reflection.
+ *
+ * Operator state lines (not part of docs/flink-values.md; only with --operator-state): one per list element,
+ *   {"kind":"operator","operator":HEX,"state":NAME,"mode":"SPLIT_DISTRIBUTE"|"UNION","subtask":I,"index":J,"value":V}
+ * and one per broadcast map entry,
+ *   {"kind":"operator","operator":HEX,"state":NAME,"mode":"BROADCAST","subtask":I,"userKey":K,"value":V}
+ * Compressed operator state (execution.checkpointing.snapshot-compression) is not read (a warning names it).
  * Exit status: 0 ok, 1 on any error (message on stderr).
  */
 
@@ -94,6 +102,7 @@ public class StateDumper {
     static File tmpBase = new File(System.getProperty("java.io.tmpdir"));
     static long lines;
     static boolean serializersOnly;
+    static boolean operatorState;
     static final java.util.Set<String> described = new java.util.HashSet<>();
 
     public static void main(String[] args) {
@@ -123,6 +132,7 @@ public class StateDumper {
                 case "--state": onlyState = args[++i]; break;
                 case "--tmp": tmpBase = new File(args[++i]); break;
                 case "--serializers": serializersOnly = true; break;
+                case "--operator-state": operatorState = true; break;
                 default:
                     if (args[i].startsWith("--") || dir != null) throw new IllegalArgumentException("unknown argument " + args[i]);
                     dir = args[i];
@@ -148,6 +158,18 @@ public class StateDumper {
             for (Map.Entry<Integer, OperatorSubtaskState> e : subtasks.entrySet()) {
                 for (KeyedStateHandle h : e.getValue().getManagedKeyedState()) {
                     dumpKeyed(opId, op.getMaxParallelism(), h);
+                }
+            }
+        }
+        if (operatorState && !serializersOnly) {
+            for (OperatorState op : metadata.getOperatorStates()) {
+                String opId = op.getOperatorID().toHexString();
+                if (onlyOperator != null && !onlyOperator.equals(opId)) continue;
+                TreeMap<Integer, OperatorSubtaskState> subtasks = new TreeMap<>(op.getSubtaskStates());
+                for (Map.Entry<Integer, OperatorSubtaskState> e : subtasks.entrySet()) {
+                    for (org.apache.flink.runtime.state.OperatorStateHandle h : e.getValue().getManagedOperatorState()) {
+                        dumpOperatorState(opId, e.getKey(), h);
+                    }
                 }
             }
         }
@@ -553,6 +575,70 @@ public class StateDumper {
         File[] children = f.listFiles();
         if (children != null) for (File c : children) deleteRecursively(c);
         f.delete();
+    }
+
+    // ---- operator state (list / union / broadcast), only with --operator-state
+
+    @SuppressWarnings("unchecked")
+    static void dumpOperatorState(String opId, int subtask, org.apache.flink.runtime.state.OperatorStateHandle h) throws Exception {
+        Map<String, org.apache.flink.runtime.state.OperatorStateHandle.StateMetaInfo> offsets = h.getStateNameToPartitionOffsets();
+        if (offsets.isEmpty()) return;   // e.g. EmptyFileMergingOperatorStreamStateHandle
+        byte[] data = bytes(h.getDelegateStateHandle());
+        org.apache.flink.runtime.state.OperatorBackendSerializationProxy proxy =
+                new org.apache.flink.runtime.state.OperatorBackendSerializationProxy(CL);
+        proxy.read(new DataInputViewStreamWrapper(new ByteArrayInputStream(data)));
+        if (Boolean.TRUE.equals(call(proxy, "isUsingStateCompression"))) {
+            System.err.println("StateDumper: WARNING operator " + opId + " subtask " + subtask + ": compressed operator state not read");
+            return;
+        }
+        Map<String, StateMetaInfoSnapshot> metas = new LinkedHashMap<>();
+        for (StateMetaInfoSnapshot m : proxy.getOperatorStateMetaInfoSnapshots()) metas.put(m.getName(), m);
+        for (StateMetaInfoSnapshot m : proxy.getBroadcastStateMetaInfoSnapshots()) metas.put(m.getName(), m);
+        for (Map.Entry<String, org.apache.flink.runtime.state.OperatorStateHandle.StateMetaInfo> e : new TreeMap<>(offsets).entrySet()) {
+            String name = e.getKey();
+            if (onlyState != null && !onlyState.equals(name)) continue;
+            StateMetaInfoSnapshot m = metas.get(name);
+            if (m == null) throw new IOException("operator " + opId + ": no meta data for operator state " + name);
+            String mode = String.valueOf(e.getValue().getDistributionMode());
+            TypeSerializer<Object> vs = restore(m.getTypeSerializerSnapshot(StateMetaInfoSnapshot.CommonSerializerKeys.VALUE_SERIALIZER));
+            long[] offs = e.getValue().getOffsets();
+            if (mode.equals("BROADCAST")) {
+                TypeSerializer<Object> ks = restore(m.getTypeSerializerSnapshot(StateMetaInfoSnapshot.CommonSerializerKeys.KEY_SERIALIZER));
+                for (long off : offs) {
+                    DataInputViewStreamWrapper in = new DataInputViewStreamWrapper(new ByteArrayInputStream(data, (int) off, data.length - (int) off));
+                    int n = in.readInt();
+                    for (int i = 0; i < n; i++) {
+                        Object k = ks.deserialize(in);
+                        Object v = vs.deserialize(in);
+                        StringBuilder sb = operatorHead(opId, name, mode, subtask);
+                        sb.append(",\"userKey\":");
+                        render(ks, k, sb);
+                        sb.append(",\"value\":");
+                        render(vs, v, sb);
+                        emit(sb.append('}'));
+                    }
+                }
+            } else {
+                for (int i = 0; i < offs.length; i++) {
+                    DataInputViewStreamWrapper in = new DataInputViewStreamWrapper(new ByteArrayInputStream(data, (int) offs[i], data.length - (int) offs[i]));
+                    Object v = vs.deserialize(in);
+                    StringBuilder sb = operatorHead(opId, name, mode, subtask);
+                    sb.append(",\"index\":").append(i).append(",\"value\":");
+                    render(vs, v, sb);
+                    emit(sb.append('}'));
+                }
+            }
+        }
+    }
+
+    static StringBuilder operatorHead(String opId, String state, String mode, int subtask) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("{\"kind\":\"operator\",\"operator\":");
+        str(opId, sb);
+        sb.append(",\"state\":");
+        str(state, sb);
+        sb.append(",\"mode\":\"").append(mode).append("\",\"subtask\":").append(subtask);
+        return sb;
     }
 
     // ------------------------------------------------------------------------------------------ lines
