@@ -32,6 +32,15 @@
  *   --allow-non-restored      skip savepoint state that maps to no operator (allowNonRestoredState)
  *   --rename OLD=NEW          (repeatable) use uid NEW where the job normally uses uid OLD
  *   --without OPERATOR        (repeatable) leave out union-sink or window-reduce (window-reduce takes the sink along)
+ *
+ * Typed-state mode (scenarios typed-hashmap / typed-rocksdb; without the flag the job above is unchanged):
+ *   --typed-state             run ONLY the typed pipeline instead of the operators above: typed-source ->
+ *                             typed-state (keyed by Tuple2<String,Integer>: POJO, Tuple3, Row, Either, arrays, list of
+ *                             POJOs, map of tuples, POJO with TTL, event-time timers) -> typed-window (event-time
+ *                             tumbling window, AggregateFunction with a Tuple2 accumulator) and a SQL GROUP BY
+ *                             aggregation (RowData state); sinks typed-window-sink, typed-sql-sink.
+ *   --typed-keys K            number of distinct keys of typed-state / typed-window (default 40)
+ *   --typed-parallelism P     parallelism of the typed pipeline's keyed operators (default 2)
  */
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -110,6 +119,9 @@ public class CairnFixtureJob {
         Map<String, String> renames = new LinkedHashMap<>();
         Set<String> without = new HashSet<>();
         Map<String, String> conf = new LinkedHashMap<>();
+        boolean typedState = false;
+        int typedKeys = 40;
+        int typedParallelism = 2;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String v = (i + 1 < args.length) ? args[i + 1] : null;
@@ -138,6 +150,9 @@ public class CairnFixtureJob {
                     break;
                 }
                 case "--without": without.add(v); i++; break;
+                case "--typed-state": typedState = true; break;
+                case "--typed-keys": typedKeys = Integer.parseInt(v); i++; break;
+                case "--typed-parallelism": typedParallelism = Integer.parseInt(v); i++; break;
                 case "--conf": {
                     int eq = v.indexOf('=');
                     conf.put(v.substring(0, eq), v.substring(eq + 1));
@@ -161,6 +176,9 @@ public class CairnFixtureJob {
         Configuration configuration = Configuration.fromMap(conf);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(3, configuration);
 
+        if (typedState) {
+            TypedState.build(env, typedKeys, typedParallelism);
+        } else {
         // ---- main FLIP-27 source (NumberSequenceSource) + throttling map with split-distribute list state
         DataStream<Long> numbers = env.fromSource(new UnevenNumberSource(finiteSplit),
                         WatermarkStrategy.<Long>noWatermarks(), "number-source")
@@ -195,6 +213,7 @@ public class CairnFixtureJob {
         if (!without.contains("union-sink")) {
         windowed.process(new UnionStateSink(), Types.LONG)
                 .uid(renames.getOrDefault("union-sink", "union-sink")).name("union-sink").setParallelism(2);
+        }
         }
         }
 
@@ -552,5 +571,272 @@ public class CairnFixtureJob {
         @Override public void initializeState(FunctionInitializationContext ctx) throws Exception {
             union = ctx.getOperatorStateStore().getUnionListState(new ListStateDescriptor<>("sink-summary", Types.LONG));
         }
+    }
+
+    // ==========================================================================================
+    // Typed-state mode: every kind of value a real job keeps (scenarios typed-hashmap, typed-rocksdb)
+    // ==========================================================================================
+
+    public enum Color { RED, GREEN, BLUE }
+
+    /** Nested POJO (also the element type of the "details" list state). Fields are sorted by name in the serializer. */
+    public static class Detail {
+        public String label;
+        public short level;
+        public char letter;
+        public float weight;
+        public byte tiny;
+
+        public Detail() {}
+
+        public Detail(String label, short level, char letter, float weight, byte tiny) {
+            this.label = label; this.level = level; this.letter = letter; this.weight = weight; this.tiny = tiny;
+        }
+    }
+
+    /**
+     * POJO with fields of many types. List/Map fields are ListSerializer/MapSerializer in Flink 2.x, but generic (Kryo)
+     * types in Flink 1.x, whose TypeExtractor does not analyse collections.
+     */
+    public static class TypedPojo {
+        public String name;
+        public int count;
+        public long total;
+        public double ratio;
+        public boolean active;
+        public Integer maybe;              // null for every third update
+        public Color color;                // EnumSerializer
+        public Detail detail;              // nested PojoSerializer
+        public List<String> tags;          // ListSerializer (2.x) / Kryo (1.x)
+        public Map<String, Integer> counters;  // MapSerializer (2.x) / Kryo (1.x)
+        public byte[] payload;             // BytePrimitiveArraySerializer
+        public java.math.BigDecimal amount;    // BigDecSerializer
+        public java.time.Instant when;     // InstantSerializer
+        public java.util.Date day;         // DateSerializer
+
+        public TypedPojo() {}
+    }
+
+    static final long TYPED_EPOCH = 1_764_763_200_000L;   // 2025-12-03T12:00:00Z: event time = epoch + v * 100 ms
+
+    public static class TypedState {
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        static void build(StreamExecutionEnvironment env, int keys, int parallelism) {
+            env.setParallelism(parallelism);
+            DataStream<Long> numbers = env.fromSource(new org.apache.flink.api.connector.source.lib.NumberSequenceSource(0, Long.MAX_VALUE / 4),
+                            WatermarkStrategy.<Long>forMonotonousTimestamps().withTimestampAssigner(new EventTime()),
+                            "typed-source")
+                    .uid("typed-source").name("typed-source").setParallelism(1);
+            DataStream<Long> throttled = numbers.map(new Throttle()).uid("typed-throttle").name("typed-throttle").setParallelism(1);
+
+            org.apache.flink.api.common.typeinfo.TypeInformation<org.apache.flink.api.java.tuple.Tuple2<String, Integer>> keyType =
+                    (org.apache.flink.api.common.typeinfo.TypeInformation) Types.TUPLE(Types.STRING, Types.INT);
+            DataStream<Long> typed = throttled
+                    .keyBy(new TupleKey(keys), keyType)
+                    .process(new TypedFunction(), Types.LONG)
+                    .uid("typed-state").name("typed-state").setMaxParallelism(128);
+
+            org.apache.flink.api.common.typeinfo.TypeInformation<org.apache.flink.api.java.tuple.Tuple2<Long, Long>> accType =
+                    (org.apache.flink.api.common.typeinfo.TypeInformation) Types.TUPLE(Types.LONG, Types.LONG);
+            DataStream<Double> averages = typed
+                    .keyBy(new StringKey(keys), Types.STRING)
+                    .window(new TumblingEventWindows(60_000L))
+                    .aggregate(new AverageAggregate(), accType, Types.DOUBLE)
+                    .uid("typed-window").name("typed-window").setMaxParallelism(128);
+            averages.process(new DoubleSink(), Types.LONG).uid("typed-window-sink").name("typed-window-sink");
+
+            // ---- SQL: GROUP BY aggregation, state in RowData (RowDataSerializer snapshots)
+            org.apache.flink.table.api.bridge.java.StreamTableEnvironment tEnv =
+                    org.apache.flink.table.api.bridge.java.StreamTableEnvironment.create(env);
+            org.apache.flink.api.common.typeinfo.TypeInformation<org.apache.flink.types.Row> rowType = Types.ROW_NAMED(
+                    new String[] {"tag", "v", "d", "ts", "amount", "sub"},
+                    Types.STRING, Types.LONG, Types.DOUBLE, Types.LOCAL_DATE_TIME, Types.BIG_DEC, Types.INT);
+            DataStream<org.apache.flink.types.Row> rows = typed.map(new ToRow(keys), rowType)
+                    .uid("typed-rows").name("typed-rows");
+            tEnv.createTemporaryView("events", tEnv.fromDataStream(rows));
+            org.apache.flink.table.api.Table agg = tEnv.sqlQuery(
+                    "SELECT tag, COUNT(*) AS cnt, SUM(v) AS total, AVG(d) AS avg_d, MAX(ts) AS max_ts, "
+                            + "MIN(CAST(amount AS DECIMAL(12, 3))) AS min_amount, COUNT(DISTINCT sub) AS subs "
+                            + "FROM events GROUP BY tag");
+            tEnv.toChangelogStream(agg).process(new RowSink(), Types.LONG).uid("typed-sql-sink").name("typed-sql-sink");
+        }
+    }
+
+    public static class EventTime implements org.apache.flink.api.common.eventtime.SerializableTimestampAssigner<Long> {
+        @Override public long extractTimestamp(Long v, long recordTimestamp) { return TYPED_EPOCH + v * 100L; }
+    }
+
+    public static class Throttle implements MapFunction<Long, Long> {
+        @Override public Long map(Long v) throws Exception {
+            Thread.sleep(1);
+            return v;
+        }
+    }
+
+    public static class TupleKey implements KeySelector<Long, org.apache.flink.api.java.tuple.Tuple2<String, Integer>> {
+        private final int mod;
+        public TupleKey(int mod) { this.mod = mod; }
+        @Override public org.apache.flink.api.java.tuple.Tuple2<String, Integer> getKey(Long v) {
+            int k = (int) Math.floorMod(v, (long) mod);
+            return org.apache.flink.api.java.tuple.Tuple2.of("key-" + k, k);
+        }
+    }
+
+    public static class StringKey implements KeySelector<Long, String> {
+        private final int mod;
+        public StringKey(int mod) { this.mod = mod; }
+        @Override public String getKey(Long v) { return "w-" + Math.floorMod(v, (long) mod); }
+    }
+
+    /** Keyed state of every common value type. Key = Tuple2<String,Integer> (deterministic hashCode). */
+    public static class TypedFunction
+            extends KeyedProcessFunction<org.apache.flink.api.java.tuple.Tuple2<String, Integer>, Long, Long> {
+        private transient ValueState<TypedPojo> pojo;
+        private transient ValueState<org.apache.flink.api.java.tuple.Tuple3<String, Long, Double>> tuple;
+        private transient ValueState<org.apache.flink.types.Row> row;
+        private transient ValueState<org.apache.flink.types.Either<String, Long>> either;
+        private transient ValueState<int[]> ints;
+        private transient ValueState<byte[]> bytes;
+        private transient ValueState<String[]> strings;
+        private transient ListState<Detail> details;
+        private transient MapState<String, org.apache.flink.api.java.tuple.Tuple2<Long, Double>> map;
+        private transient ValueState<TypedPojo> pojoTtl;
+
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private void init() {
+            if (pojo != null) return;
+            org.apache.flink.api.common.functions.RuntimeContext rc = getRuntimeContext();
+            pojo = rc.getState(new ValueStateDescriptor<>("pojo", TypedPojo.class));
+            tuple = rc.getState(new ValueStateDescriptor<>("tuple",
+                    (org.apache.flink.api.common.typeinfo.TypeInformation) Types.TUPLE(Types.STRING, Types.LONG, Types.DOUBLE)));
+            row = rc.getState(new ValueStateDescriptor<>("row", Types.ROW_NAMED(
+                    new String[] {"id", "label", "score", "flag"}, Types.INT, Types.STRING, Types.DOUBLE, Types.BOOLEAN)));
+            either = rc.getState(new ValueStateDescriptor<>("either", Types.EITHER(Types.STRING, Types.LONG)));
+            ints = rc.getState(new ValueStateDescriptor<>("ints",
+                    (org.apache.flink.api.common.typeinfo.TypeInformation) Types.PRIMITIVE_ARRAY(Types.INT)));
+            bytes = rc.getState(new ValueStateDescriptor<>("bytes",
+                    (org.apache.flink.api.common.typeinfo.TypeInformation) Types.PRIMITIVE_ARRAY(Types.BYTE)));
+            strings = rc.getState(new ValueStateDescriptor<>("strings",
+                    org.apache.flink.api.common.typeinfo.BasicArrayTypeInfo.STRING_ARRAY_TYPE_INFO));
+            details = rc.getListState(new ListStateDescriptor<>("details", Detail.class));
+            map = rc.getMapState(new MapStateDescriptor<>("map", Types.STRING,
+                    (org.apache.flink.api.common.typeinfo.TypeInformation) Types.TUPLE(Types.LONG, Types.DOUBLE)));
+            ValueStateDescriptor<TypedPojo> ttlDesc = new ValueStateDescriptor<>("pojo-ttl", TypedPojo.class);
+            ttlDesc.enableTimeToLive(ttl(7L * 24 * 3_600_000L));
+            pojoTtl = rc.getState(ttlDesc);
+        }
+
+        @Override public void processElement(Long v, Context ctx, Collector<Long> out) throws Exception {
+            init();
+            int k = ctx.getCurrentKey().f1;
+            TypedPojo p = pojo.value();
+            if (p == null) {
+                p = new TypedPojo();
+                p.name = "pojo-" + k;
+                p.detail = new Detail("d-" + k, (short) (k * 3), (char) ('A' + k % 26), k / 4.0f, (byte) (-k));
+                p.tags = new ArrayList<>();
+                p.counters = new java.util.HashMap<>();
+                p.amount = new java.math.BigDecimal(k).movePointLeft(2);
+                p.when = java.time.Instant.ofEpochSecond(1_764_763_200L + k, k * 1000);
+                p.day = new java.util.Date(TYPED_EPOCH + k * 86_400_000L);
+                // event-time timers for half of the keys, far in the future (they stay in the snapshots)
+                if (k % 2 == 0) ctx.timerService().registerEventTimeTimer(TYPED_EPOCH + 86_400_000L + k);
+            }
+            int n = p.count + 1;
+            p.count = n;
+            p.total += v;
+            p.ratio = n / (double) (k + 1);
+            p.active = n % 2 == 0;
+            p.maybe = (n % 3 == 0) ? null : n;
+            p.color = Color.values()[n % 3];
+            if (p.tags.size() < 3) p.tags.add("t" + n);
+            p.counters.put("seen", n);
+            p.counters.put("k", k);
+            p.payload = new byte[] {(byte) k, (byte) n, (byte) 0xff};
+            pojo.update(p);
+
+            tuple.update(org.apache.flink.api.java.tuple.Tuple3.of("k" + k, v, v / 7.0));
+            org.apache.flink.types.Row r = (n % 4 == 0)
+                    ? org.apache.flink.types.Row.ofKind(org.apache.flink.types.RowKind.UPDATE_AFTER, k, null, v / 3.0, null)
+                    : org.apache.flink.types.Row.of(k, "row-" + n, (n % 5 == 0) ? null : v / 3.0, n % 2 == 0);
+            row.update(r);
+            either.update(n % 2 == 0 ? org.apache.flink.types.Either.Left("left-" + n) : org.apache.flink.types.Either.Right(v));
+            ints.update(new int[] {k, n, -1});
+            bytes.update(new byte[] {(byte) 0xca, (byte) 0xfe, (byte) k});
+            strings.update(new String[] {"s" + k, (n % 2 == 0) ? null : "odd", ""});
+            if (n <= 3) details.add(new Detail("det-" + n, (short) n, 'x', n * 1.5f, (byte) n));
+            map.put("m" + (n % 4), org.apache.flink.api.java.tuple.Tuple2.of(v, v / 8.0));
+            // no null map values: Flink's heap canonical savepoint writer (HeapKeyValueStateIterator.MapStateIterator)
+            // serializes them without a null check and fails the savepoint with a NullPointerException
+            if (k % 2 == 0) pojoTtl.update(p);
+            out.collect(v);
+        }
+
+        @Override public void onTimer(long ts, OnTimerContext ctx, Collector<Long> out) {
+        }
+    }
+
+    /** Tumbling event-time windows without the Time/Duration API differences between versions. */
+    public static class TumblingEventWindows extends WindowAssigner<Object, TimeWindow> {
+        private final long size;
+        public TumblingEventWindows(long size) { this.size = size; }
+
+        @Override public Collection<TimeWindow> assignWindows(Object element, long timestamp, WindowAssignerContext context) {
+            long start = timestamp - Math.floorMod(timestamp, size);
+            return Collections.singletonList(new TimeWindow(start, start + size));
+        }
+
+        @SuppressWarnings("unchecked")
+        public Trigger<Object, TimeWindow> getDefaultTrigger() {
+            return (Trigger<Object, TimeWindow>) (Trigger<?, ?>) org.apache.flink.streaming.api.windowing.triggers.EventTimeTrigger.create();
+        }
+
+        public Trigger<Object, TimeWindow> getDefaultTrigger(StreamExecutionEnvironment env) {
+            return getDefaultTrigger();
+        }
+
+        @Override public TypeSerializer<TimeWindow> getWindowSerializer(ExecutionConfig executionConfig) {
+            return new TimeWindow.Serializer();
+        }
+
+        @Override public boolean isEventTime() { return true; }
+    }
+
+    /** Average with a Tuple2<Long,Long> (sum, count) accumulator. */
+    public static class AverageAggregate implements org.apache.flink.api.common.functions.AggregateFunction<
+            Long, org.apache.flink.api.java.tuple.Tuple2<Long, Long>, Double> {
+        @Override public org.apache.flink.api.java.tuple.Tuple2<Long, Long> createAccumulator() {
+            return org.apache.flink.api.java.tuple.Tuple2.of(0L, 0L);
+        }
+        @Override public org.apache.flink.api.java.tuple.Tuple2<Long, Long> add(Long v, org.apache.flink.api.java.tuple.Tuple2<Long, Long> a) {
+            return org.apache.flink.api.java.tuple.Tuple2.of(a.f0 + v, a.f1 + 1);
+        }
+        @Override public Double getResult(org.apache.flink.api.java.tuple.Tuple2<Long, Long> a) {
+            return a.f1 == 0 ? 0.0 : a.f0 / (double) a.f1;
+        }
+        @Override public org.apache.flink.api.java.tuple.Tuple2<Long, Long> merge(
+                org.apache.flink.api.java.tuple.Tuple2<Long, Long> a, org.apache.flink.api.java.tuple.Tuple2<Long, Long> b) {
+            return org.apache.flink.api.java.tuple.Tuple2.of(a.f0 + b.f0, a.f1 + b.f1);
+        }
+    }
+
+    public static class ToRow implements MapFunction<Long, org.apache.flink.types.Row> {
+        private final int keys;
+        public ToRow(int keys) { this.keys = keys; }
+        @Override public org.apache.flink.types.Row map(Long v) {
+            int k = (int) Math.floorMod(v, (long) keys);
+            return org.apache.flink.types.Row.of("tag-" + (k % 10), v, v / 16.0,
+                    java.time.LocalDateTime.ofEpochSecond((TYPED_EPOCH + v * 100L) / 1000L, (int) Math.floorMod(v, 10L) * 100_000_000, java.time.ZoneOffset.UTC),
+                    new java.math.BigDecimal(v).movePointLeft(3), (int) Math.floorMod(v, 7L));
+        }
+    }
+
+    public static class DoubleSink extends ProcessFunction<Double, Long> {
+        @Override public void processElement(Double v, Context ctx, Collector<Long> out) {}
+    }
+
+    public static class RowSink extends ProcessFunction<org.apache.flink.types.Row, Long> {
+        @Override public void processElement(org.apache.flink.types.Row v, Context ctx, Collector<Long> out) {}
     }
 }
