@@ -106,3 +106,28 @@ public struct MemorySource: RandomAccessSource {
     }
 }
 
+
+/// A window of another source: a file-merging segment, a state stream inside a shared file.
+public struct SliceSource: RandomAccessSource {
+    public let base: any RandomAccessSource
+    public let offset: UInt64
+    public let size: UInt64
+    public let name: String
+
+    /// `size` bytes of `base` from `offset`; reads past the window throw as past the end of a file would.
+    public init(_ base: any RandomAccessSource, offset: UInt64, size: UInt64, name: String? = nil) {
+        self.base = base
+        self.offset = offset
+        self.size = size
+        self.name = name ?? "\(base.name)@\(offset)+\(size)"
+    }
+
+    public var bytesRead: UInt64 { base.bytesRead }
+
+    public func read(at position: UInt64, count: Int) throws(IOError) -> [UInt8] {
+        guard count >= 0, position <= size, UInt64(count) <= size - position else {
+            throw IOError(path: name, operation: "read \(count) bytes at offset \(position)", message: "beyond the end of the \(size)-byte segment")
+        }
+        return try base.read(at: offset + position, count: count)
+    }
+}

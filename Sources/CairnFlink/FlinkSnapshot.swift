@@ -9,7 +9,7 @@ public struct FlinkSnapshot: SnapshotView {
     public let metadata: FlinkCheckpointMetadata
     public let metadataSize: Int64
     public let resolver: FlinkPathResolver
-    private let counter: ReadCounter
+    let counter: ReadCounter
 
     public init(source: String) throws {
         try self.init(location: try FlinkSnapshotLocation.locate(source), files: LocalFiles())
@@ -326,7 +326,8 @@ public struct FlinkSnapshot: SnapshotView {
         let base = ["metadataStructure", "checkpointProperties", "filesExist", "fileSizes", "keyGroupOffsets", "operatorStateOffsets", "channelOffsets"]
         guard deep else { return base }
         let formats = keyedFormats()
-        return base + (formats.contains(.fullSnapshot) ? ["keyedStateScan"] : []) + (formats.contains(.rocksDB) ? ["rocksDBManifest"] : [])
+        return base + (formats.contains(.fullSnapshot) ? ["keyedStateScan"] : [])
+            + (formats.contains(.rocksDB) ? ["rocksDBManifest", "sstBlockChecksums"] : [])
     }
 
     public func uncheckedParts(deep: Bool) -> [String] {
@@ -335,9 +336,6 @@ public struct FlinkSnapshot: SnapshotView {
         let formats = keyedFormats()
         if formats.contains(.heap) {
             out.append("entries of heap (hashmap) keyed state: they carry no lengths and Cairn does not decode them yet, so only their key-group offsets were checked")
-        }
-        if formats.contains(.rocksDB) {
-            out.append("RocksDB SST files: their MANIFEST was replayed, but their blocks and block checksums were not read")
         }
         if formats.contains(.changelog) {
             out.append("changelog records: Cairn does not decode them")
@@ -387,6 +385,7 @@ public struct FlinkSnapshot: SnapshotView {
             } catch {
                 problems.append(ValidationProblem(code: "unreadable", "\(error)", at: SnapshotLocation(file: location.metadataPath)))
             }
+            problems += sstChecksumProblems().problems
         }
         return problems
     }

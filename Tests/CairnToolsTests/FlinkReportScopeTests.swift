@@ -61,4 +61,36 @@ struct FlinkReportScopeTests {
             #expect(report.text(style: TextStyle(color: false)).contains("on (duration set in the job)"))
         }
     }
+
+    @Test("validate --deep reads every SST block of a RocksDB checkpoint and names a flipped byte")
+    func sstChecksums() throws {
+        let fm = FileManager.default
+        for version in ["1.20", "2.3"] {
+            let scenario = FlinkOracleTests.root.appendingPathComponent("\(version)/rocksdb-incremental")
+            let work = fm.temporaryDirectory.appendingPathComponent("cairn-sst-\(UUID().uuidString)")
+            defer { try? fm.removeItem(at: work) }
+            try fm.createDirectory(at: work, withIntermediateDirectories: true)
+            let copy = work.appendingPathComponent("rocksdb-incremental")
+            try fm.copyItem(at: scenario, to: copy)
+            let checkpoints = Self.dirs { $0.hasPrefix("\(version)/rocksdb-incremental/") && $0.contains("/chk-") }
+            let chk = try #require(checkpoints.last)
+            let dir = copy.appendingPathComponent(String(chk.path.dropFirst(scenario.path.count + 1)))
+            let clean = SnapshotValidator.validate(source: dir.path, view: try FlinkSnapshot(source: dir.path), deep: true)
+            #expect(clean.isValid && clean.checks.contains("sstBlockChecksums"), "\(dir.path): \(clean.problems)")
+            // Damage one byte inside the first data block of a real SST file in shared/ (block-based table magic at its end).
+            let shared = try fm.contentsOfDirectory(at: dir.deletingLastPathComponent().appendingPathComponent("shared"), includingPropertiesForKeys: nil)
+            let magic: [UInt8] = [0xf7, 0xcf, 0xf4, 0x85, 0xb7, 0x41, 0xe2, 0x88]
+            let sst = try #require(shared.first { (try? Data(contentsOf: $0)).map { Array($0.suffix(8)) == magic } ?? false }, "\(version): an SST in shared/")
+            var bytes = [UInt8](try Data(contentsOf: sst))
+            bytes[100] ^= 0x10
+            try Data(bytes).write(to: sst)
+            let damaged = SnapshotValidator.validate(source: dir.path, view: try FlinkSnapshot(source: dir.path), deep: true)
+            #expect(!damaged.isValid, "\(version): a flipped SST byte must be found")
+            let problem = try #require(damaged.errors.first)
+            #expect(problem.code == "checksumMismatch")
+            #expect(problem.message.contains(sst.lastPathComponent), "\(problem.message)")
+            let shallow = SnapshotValidator.validate(source: dir.path, view: try FlinkSnapshot(source: dir.path), deep: false)
+            #expect(!shallow.checks.contains("sstBlockChecksums"))
+        }
+    }
 }
