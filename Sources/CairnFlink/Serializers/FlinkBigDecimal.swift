@@ -80,13 +80,16 @@ public enum FlinkBigDecimal {
         return out
     }
 
-    /// `BigDecimal.toPlainString()` of unscaled × 10^-scale.
+    /// The decimal string of unscaled × 10^-scale: plain (`"-12.50"`, trailing zeros kept so the scale survives), or
+    /// `"<unscaled>E+<n>"` for a negative scale (`BigDecimal("1E+3")`), so that the value writes back to the same bytes.
     public static func plainString(unscaled: String, scale: Int) -> String {
         let negative = unscaled.hasPrefix("-")
         let digits = negative ? String(unscaled.dropFirst()) : unscaled
         var s: String
-        if scale <= 0 {
-            s = digits == "0" ? "0" : digits + String(repeating: "0", count: -scale)
+        if scale < 0 {
+            s = digits + "E+" + String(-scale)
+        } else if scale == 0 {
+            s = digits
         } else if digits.count > scale {
             s = String(digits.dropLast(scale)) + "." + String(digits.suffix(scale))
         } else {
@@ -96,8 +99,17 @@ public enum FlinkBigDecimal {
         return s
     }
 
-    /// The unscaled integer string and scale of a plain decimal string (`"-1.50"` → (`"-150"`, 2)).
-    public static func unscaled(_ plain: String) -> (unscaled: String, scale: Int)? {
+    /// The unscaled integer string and scale of a decimal string (`"-1.50"` → (`"-150"`, 2), `"12E+3"` → (`"12"`, -3)).
+    public static func unscaled(_ text: String) -> (unscaled: String, scale: Int)? {
+        var plain = Substring(text)
+        var exponent = 0
+        if let e = plain.firstIndex(where: { $0 == "E" || $0 == "e" }) {
+            var digits = plain[plain.index(after: e)...]
+            if digits.first == "+" { digits = digits.dropFirst() }
+            guard let x = Int(digits), abs(x) < 1 << 20 else { return nil }
+            exponent = x
+            plain = plain[..<e]
+        }
         let parts = plain.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count <= 2 else { return nil }
         let whole = String(parts[0])
@@ -108,6 +120,6 @@ public enum FlinkBigDecimal {
         if negative || u.hasPrefix("+") { u.removeFirst() }
         while u.count > 1 && u.hasPrefix("0") { u.removeFirst() }
         guard !u.isEmpty, u.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return ((negative && u != "0" ? "-" : "") + u, frac.count)
+        return ((negative && u != "0" ? "-" : "") + u, frac.count - exponent)
     }
 }

@@ -58,6 +58,13 @@ public enum FlinkKeyHashing {
         case (.double, .double(let x)): return longHash(Int64(bitPattern: x.isNaN ? 0x7FF8_0000_0000_0000 : x.bitPattern))
         case (.float, .float(let x)): return Int32(bitPattern: x.isNaN ? 0x7FC0_0000 : x.bitPattern)
         case (.date, .long(let ms)): return longHash(ms)
+        case (.bigInteger, .decimal(let d)):
+            guard let h = bigIntegerHash(d) else { throw refuse() }
+            return h
+        case (.bigDecimal, .decimal(let d)):
+            // BigDecimal.hashCode = 31 * unscaledValue().hashCode() + scale
+            guard let (u, scale) = FlinkBigDecimal.unscaled(d), let h = bigIntegerHash(u) else { throw refuse() }
+            return h &* 31 &+ Int32(truncatingIfNeeded: scale)
         case (.tuple(_, let fields), .tuple(let values)):
             guard fields.count == values.count else { throw refuse() }
             guard let first = values.first else { return 0 }
@@ -78,6 +85,20 @@ public enum FlinkKeyHashing {
         case (.nullable(_, let inner), _): return try javaHashCode(v, inner, depth: depth + 1)
         default: throw refuse()
         }
+    }
+
+    /// `BigInteger.hashCode`: over the magnitude's big-endian 32-bit words, `h = 31·h + word`, times the sign.
+    static func bigIntegerHash(_ decimal: String) -> Int32? {
+        guard let bytes = FlinkBigDecimal.twosComplement(decimal: decimal.hasPrefix("-") ? String(decimal.dropFirst()) : decimal) else { return nil }
+        var mag = Array(bytes.drop { $0 == 0 })
+        if mag.isEmpty { return 0 }
+        mag = [UInt8](repeating: 0, count: (4 - mag.count % 4) % 4) + mag
+        var h: Int32 = 0
+        for i in stride(from: 0, to: mag.count, by: 4) {
+            let word = UInt32(mag[i]) << 24 | UInt32(mag[i + 1]) << 16 | UInt32(mag[i + 2]) << 8 | UInt32(mag[i + 3])
+            h = h &* 31 &+ Int32(bitPattern: word)
+        }
+        return decimal.hasPrefix("-") ? 0 &- h : h
     }
 
     /// A Row field's contribution: `Arrays.deepHashCode(new Object[]{o})`, with RowUtils' own rules for nested

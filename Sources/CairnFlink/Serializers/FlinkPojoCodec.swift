@@ -11,9 +11,11 @@ enum FlinkPojoCodec {
         if flags & isNull != 0 { return .null }
         if flags & noSubclass != 0 {
             var fields: [FlinkField] = []
-            for f in p.fields {
+            for (i, f) in p.fields.enumerated() {
                 let null = try r.readBool("POJO field \(f.name) is null")
-                fields.append(FlinkField(f.name, null ? .null : try FlinkValueDecoder.read(&r, f.serializer, depth: depth)))
+                // The last field of a whole POJO runs to the end, so an opaque (Kryo) last field is still delimited.
+                let last = whole && i == p.fields.count - 1
+                fields.append(FlinkField(f.name, null ? .null : try FlinkValueDecoder.read(&r, f.serializer, whole: last, depth: depth)))
             }
             return .record(fields)
         }

@@ -201,7 +201,7 @@ public enum FlinkSerializerSnapshotReader {
             let (t, s) = try JavaSerializationStream.readObject(&r)
             _ = try JavaSerializationStream.readObject(&r)  // the element serializer, Java-serialized
             snap.serializer = .arrayData(element: FlinkLogicalType.from(t, in: s))
-        case tableTypes + "MapDataSerializer$BaseMapSerializerSnapshot":
+        case tableTypes + "MapDataSerializer$MapDataSerializerSnapshot":
             let (k, ks) = try JavaSerializationStream.readObject(&r)
             let (v, vs) = try JavaSerializationStream.readObject(&r)
             _ = try JavaSerializationStream.readObject(&r)
