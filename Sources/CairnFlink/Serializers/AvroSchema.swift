@@ -50,7 +50,8 @@ public struct AvroSchema: Sendable, Equatable {
     }
 
     private static func fullName(_ name: String, _ ns: String?) -> String {
-        name.contains(".") || ns == nil || ns == "" ? name : ns! + "." + name
+        guard !name.contains("."), let ns, !ns.isEmpty else { return name }
+        return ns + "." + name
     }
 
     private static func node(_ j: JSONValue, namespace: String?, named: inout [String: Node], depth: Int) throws -> Node {
@@ -83,7 +84,7 @@ public struct AvroSchema: Sendable, Equatable {
             switch type {
             case "record", "error":
                 let full = fullName(name ?? "record", ns)
-                let inner = full.contains(".") ? String(full[..<full.lastIndex(of: ".")!]) : ns
+                let inner = full.lastIndex(of: ".").map { String(full[..<$0]) } ?? ns
                 named[full] = .record(name: full, fields: [])  // lets fields refer to the record itself
                 named[String(full.split(separator: ".").last ?? "")] = named[full]
                 var fields: [Field] = []

@@ -39,7 +39,7 @@ public enum FlinkBigDecimal {
             chunks.append(UInt32(rem))
             while limbs.last == 0 { limbs.removeLast() }
         }
-        var s = String(chunks.last!)
+        var s = String(chunks.last ?? 0)
         for c in chunks.dropLast().reversed() {
             let t = String(c)
             s += String(repeating: "0", count: 9 - t.count) + t

@@ -30,11 +30,16 @@ public struct FlinkKeyedStateLayout: Sendable {
     /// Length suffixes follow key and namespace only when both serializers are variable-length (§3.3).
     var ambiguousKeyPossible: Bool { !keySerializer.isFixedLength && !namespaceSerializer.isFixedLength }
 
-    /// `CompositeKeySerializationUtils.readVariableIntBytes`: skips the little-endian length bytes.
+    /// `CompositeKeySerializationUtils.readVariableIntBytes`: the length's bytes, little-endian, as many as the
+    /// length needs (at least one). Flink skips them; Cairn also checks them, so damage shows.
     static func skipVariableIntBytes(_ r: inout JavaDataInput, length: Int) throws {
         var v = length
         repeat {
-            _ = try r.readU8("key length suffix")
+            let at = r.position
+            let b = try r.readU8("key length suffix")
+            guard b == UInt8(truncatingIfNeeded: v) else {
+                throw FlinkSerializerError(.malformed, "length suffix byte 0x\(String(b, radix: 16)) does not match the \(length) bytes before it", at: at)
+            }
             v >>= 8
         } while v != 0
     }

@@ -56,7 +56,7 @@ enum FlinkPojoCodec {
                 try FlinkValueEncoder.write(inner, p.registeredSubclasses[tag].serializer, to: &w, depth: depth)
             } else {
                 w.writeU8(isSubclass)
-                w.writeRaw([UInt8(ModifiedUTF8.encode(name).count >> 8), UInt8(ModifiedUTF8.encode(name).count & 0xFF)] + ModifiedUTF8.encode(name))
+                try FlinkValueEncoder.writeUTF(name, to: &w)
                 let s = p.nonRegisteredSubclasses.first { $0.className == name }?.serializer ?? .kryo(className: name)
                 try FlinkValueEncoder.write(inner, s, to: &w, depth: depth)
             }
