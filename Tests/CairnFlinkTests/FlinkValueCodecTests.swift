@@ -85,6 +85,9 @@ struct FlinkSnapshotParserTests {
         // Legacy (snapshot version ≤ 2): no outer magic, the outer payload read with the snapshot version.
         let legacyTuple = B.utf(B.runtime + "TupleSerializerSnapshot") + B.int(2) + B.utf("org.apache.flink.api.java.tuple.Tuple1") + B.nestedBlock([B.simple("Int")])
         #expect(try B.parse(legacyTuple) == .tuple(className: "org.apache.flink.api.java.tuple.Tuple1", fields: [.int]))
+        // SQL ListView: exactly its nested ListSerializer.
+        let list = B.composite(B.base + "ListSerializerSnapshot", outerVersion: 1, nested: [B.simple("Long")])
+        #expect(try B.parse(B.composite("org.apache.flink.table.dataview.ListViewSerializerSnapshot", outerVersion: 1, nested: [list])) == .list(.long))
         // Simple snapshot v2 carries a class name.
         #expect(try B.parse(B.utf(B.base + "IntSerializer$IntSerializerSnapshot") + B.int(2) + B.utf(B.base + "IntSerializer")) == .int)
     }

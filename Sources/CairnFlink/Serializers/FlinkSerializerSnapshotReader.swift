@@ -93,6 +93,11 @@ public enum FlinkSerializerSnapshotReader {
             let n = try composite(className, version, &r, depth: depth, count: 1) { _, _ in }
             snap.nested = n
             snap.serializer = .list(try typed(n[0]))
+        case "org.apache.flink.table.dataview.ListViewSerializerSnapshot", "org.apache.flink.table.dataview.MapViewSerializerSnapshot":
+            // SQL state views write exactly their nested List/Map serializer's bytes.
+            let n = try composite(className, version, &r, depth: depth, count: 1) { _, _ in }
+            snap.nested = n
+            snap.serializer = try typed(n[0])
         case base + "MapSerializerSnapshot":
             let n = try composite(className, version, &r, depth: depth, count: 2) { _, _ in }
             snap.nested = n
