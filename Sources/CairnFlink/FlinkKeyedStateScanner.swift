@@ -21,7 +21,10 @@ struct FlinkKeyedStateScanner {
     /// no options and the serializer key `VALUE_SERIALIZER`. Serializer snapshots carry no length, so the header is
     /// not parsed in order; each record is recognized where it stands. Returns nil unless exactly `count` are found.
     static func stateNames(header: [UInt8]) -> [StateInfo]? {
-        stateRecords(header: header)?.map(\.info)
+        if let proxy = try? FlinkKeyedBackendProxy(parsing: header) {
+            return proxy.states.map { StateInfo(name: $0.name, kind: $0.kind) }
+        }
+        return stateRecords(header: header)?.map(\.info)
     }
 
     /// Like `stateNames`, with the offset where each STATEMETA record starts (its name's length prefix), so the

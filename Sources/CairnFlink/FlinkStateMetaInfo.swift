@@ -12,12 +12,16 @@ public struct FlinkSerializerSnapshot: Sendable, Equatable, CustomStringConverti
     public var nested: [FlinkSerializerSnapshot]
     /// The user class a POJO or Kryo snapshot names.
     public var typeClass: String?
+    /// The typed schema, when the snapshot was parsed exactly (nil when only the heuristic reader found it).
+    public var serializer: FlinkTypeSerializer?
 
-    public init(className: String, version: Int32, nested: [FlinkSerializerSnapshot] = [], typeClass: String? = nil) {
+    public init(className: String, version: Int32, nested: [FlinkSerializerSnapshot] = [], typeClass: String? = nil,
+                serializer: FlinkTypeSerializer? = nil) {
         self.className = className
         self.version = version
         self.nested = nested
         self.typeClass = typeClass
+        self.serializer = serializer
     }
 
     /// The serializer the snapshot belongs to, without package: `LongSerializer`, `MapSerializer`, `TtlSerializer`.
@@ -49,6 +53,14 @@ public struct FlinkRegisteredState: Sendable, Equatable {
     /// Broadcast state only: the map key serializer.
     public var keySerializer: FlinkSerializerSnapshot?
     public var valueSerializer: FlinkSerializerSnapshot?
+    /// Keyed state: the namespace serializer (VoidNamespace, TimeWindow…); nil when read heuristically.
+    public var namespaceSerializer: FlinkSerializerSnapshot?
+    /// RocksDB MapState: the map key serializer.
+    public var userKeySerializer: FlinkSerializerSnapshot?
+    /// The STATEMETA options (`KEYED_STATE_TYPE`, `OPERATOR_STATE_DISTRIBUTION_MODE`); empty when read heuristically.
+    public var options: [String: String] = [:]
+    /// Whether the value (or list element, or map value) is wrapped by state TTL.
+    public var hasTTL: Bool = false
 
     public init(name: String, kind: StateKind, keySerializer: FlinkSerializerSnapshot? = nil, valueSerializer: FlinkSerializerSnapshot? = nil) {
         self.name = name
@@ -68,6 +80,9 @@ public struct FlinkStateMetaInfo: Sendable, Equatable {
     /// Why parts could not be read (a changelog handle, a proxy whose records were not all found); empty when
     /// every state file's header was read.
     public var unread: [String]
+    /// Serializers the exact parser could not read ("Cairn cannot read this serializer …"); the states were then
+    /// found by pattern search, with class names and versions only.
+    public var serializerNotes: [String] = []
 
     public init(keySerializer: FlinkSerializerSnapshot? = nil, keyedStates: [FlinkRegisteredState] = [],
                 operatorStates: [FlinkRegisteredState] = [], unread: [String] = []) {
@@ -92,7 +107,13 @@ extension FlinkSnapshot {
             if let h = st.managedKeyedState {
                 switch keyedHeader(h) {
                 case .success(let header):
-                    if let proxy = FlinkStateMetaInfoReader.keyedProxy(header) {
+                    if let proxy = FlinkStateMetaInfoReader.exactKeyedProxy(header, note: { info.serializerNotes.append("subtask \(st.index): \($0)") }) {
+                        if info.keySerializer == nil { info.keySerializer = proxy.key }
+                        for s in proxy.states where keyed[s.name] == nil {
+                            keyed[s.name] = s
+                            keyedOrder.append(s.name)
+                        }
+                    } else if let proxy = FlinkStateMetaInfoReader.keyedProxy(header) {
                         if info.keySerializer == nil { info.keySerializer = proxy.key }
                         for s in proxy.states where keyed[s.name] == nil {
                             keyed[s.name] = s
@@ -111,7 +132,8 @@ extension FlinkSnapshot {
                     info.unread.append("subtask \(st.index): operator state file could not be read")
                     continue
                 }
-                for s in FlinkStateMetaInfoReader.operatorProxy(header, states: h.states) where operatorStates[s.name] == nil {
+                let exact = FlinkStateMetaInfoReader.exactOperatorProxy(header, note: { info.serializerNotes.append("subtask \(st.index): \($0)") })
+                for s in exact ?? FlinkStateMetaInfoReader.operatorProxy(header, states: h.states) where operatorStates[s.name] == nil {
                     operatorStates[s.name] = s
                     operatorOrder.append(s.name)
                 }
@@ -155,6 +177,28 @@ extension FlinkSnapshot {
 /// so each record is recognized where it stands (as `FlinkKeyedStateScanner` does) and only the class name and
 /// version after each serializer key are read, plus nested snapshots where the layout is known.
 enum FlinkStateMetaInfoReader {
+    /// The keyed proxy parsed exactly; nil (after `note`) when a serializer stops the parse, so callers fall back.
+    static func exactKeyedProxy(_ header: [UInt8], note: (String) -> Void) -> (key: FlinkSerializerSnapshot?, states: [FlinkRegisteredState])? {
+        do {
+            let proxy = try FlinkKeyedBackendProxy(parsing: header)
+            return (proxy.keySerializer, proxy.states.map(\.registeredState))
+        } catch {
+            note("\(error)")
+            return nil
+        }
+    }
+
+    /// The operator proxy parsed exactly (operator states, then broadcast states); nil after `note` on failure.
+    static func exactOperatorProxy(_ header: [UInt8], note: (String) -> Void) -> [FlinkRegisteredState]? {
+        do {
+            let proxy = try FlinkOperatorBackendProxy(parsing: header)
+            return (proxy.operatorStates + proxy.broadcastStates).map(\.registeredState)
+        } catch {
+            note("\(error)")
+            return nil
+        }
+    }
+
     /// `int version, bool compression, SERSNAP key, short n, n × STATEMETA`.
     static func keyedProxy(_ header: [UInt8]) -> (key: FlinkSerializerSnapshot?, states: [FlinkRegisteredState])? {
         guard let records = FlinkKeyedStateScanner.stateRecords(header: header) else { return nil }
