@@ -1,0 +1,184 @@
+import CairnCore
+import CairnModel
+import CairnRocksDB
+
+extension FlinkSnapshot {
+    /// `dump --state`: the entries of one keyed state, decoded with the serializers the snapshot records, one JSON
+    /// object per logical entry (docs/flink-values.md). Reads canonical and native savepoints, heap checkpoints and
+    /// RocksDB full and incremental checkpoints; only the key groups the query needs are read (RocksDB: the column
+    /// family's SST files, scanned in key order).
+    public func forEachStateEntry(_ query: StateEntryQuery, _ body: (JSONValue) throws -> Bool) throws {
+        let candidates = metadata.operators.compactMap { op -> StateSelector.Candidate? in
+            let names = stateMetaInfo(of: op).keyedStates.map(\.name)
+            guard !names.isEmpty else { return nil }
+            return StateSelector.Candidate(id: op.id, names: [op.uid, op.name].compactMap { $0 }.filter { !$0.isEmpty }, states: names)
+        }
+        let (id, state) = try StateSelector(candidates).resolve(query.state)
+        guard let op = metadata.operators.first(where: { $0.id == id }) else { return }
+        let display = op.uid ?? op.name ?? op.id.hex
+        var emitted = 0
+        var wantedKey: FlinkValue?
+        var wantedGroup = query.keyGroup
+        for st in op.subtasks where !st.finished {
+            guard let handle = st.managedKeyedState else { continue }
+            if let g = wantedGroup, !handle.keyGroupRange.contains(g) { continue }
+            let at = SnapshotLocation(file: location.metadataPath, operatorID: op.id.hex, operatorName: display, subtask: st.index, state: state)
+            guard let proxy = try located(at, { try keyedBackendProxy(operator: id, subtask: st.index) }),
+                  let record = proxy.states.first(where: { $0.name == state }) else { continue }
+            let keySerializer = proxy.keySerializer.serializer ?? .opaque(className: proxy.keySerializer.className, version: proxy.keySerializer.version)
+            let layout = FlinkKeyedStateLayout(keySerializer: keySerializer, state: record, maxParallelism: op.maxParallelism)
+            if let text = query.key, wantedKey == nil {
+                let key: FlinkValue, group: Int
+                do {
+                    key = try FlinkKeyParser.parse(text, for: keySerializer)
+                    group = try FlinkKeyHashing.keyGroup(for: key, serializer: keySerializer, maxParallelism: op.maxParallelism)
+                } catch let e as FlinkSerializerError {
+                    throw UsageError("--key \(text): the keys of \(display) are \(keySerializer.name): \(e.message)")
+                }
+                if let g = query.keyGroup, g != group {
+                    throw UsageError("--key \(text) lives in key group \(group), not in --key-group \(g)")
+                }
+                (wantedKey, wantedGroup) = (key, group)
+                if !handle.keyGroupRange.contains(group) { continue }
+            }
+            var stop = false
+            func emit(_ entry: FlinkStateEntry?, raw: (key: ArraySlice<UInt8>, value: [UInt8])?) throws {
+                guard !stop else { return }
+                if let wantedKey, let entry, entry.key != wantedKey { return }
+                var fields: [(String, JSONValue)] = [("operator", .string(display)), ("state", .string(state))]
+                if query.raw, let raw {
+                    let group = Self.keyGroup(prefix: raw.key, bytes: layout.keyGroupPrefixBytes)
+                    fields += [("keyGroup", .number(group)), ("keyBytes", .string(Hex.encode(raw.key.dropFirst(layout.keyGroupPrefixBytes)))),
+                               ("valueBytes", .string(Hex.encode(raw.value)))]
+                } else if let entry {
+                    fields += [("keyGroup", .number(entry.keyGroup)), ("key", entry.key.json), ("namespace", entry.namespace.json)]
+                    if let u = entry.userKey { fields.append(("userKey", u.json)) }
+                    fields.append(("value", entry.value.json))
+                }
+                emitted += 1
+                if !(try body(.object(fields))) || (query.limit.map { emitted >= $0 } ?? false) { stop = true }
+            }
+            switch handle {
+            case .keyGroups:
+                try located(at) {
+                    try forEachKeyGroupEntry(operator: op, subtask: st, state: state, keyGroup: wantedGroup, raw: query.raw) { entry, raw in
+                        try emit(entry, raw: raw)
+                        return !stop
+                    }
+                }
+            case .incremental(let h):
+                try located(at) {
+                    try forEachRocksDBEntry(h, state: state, layout: layout, keyGroup: wantedGroup, decode: !query.raw || wantedKey != nil) { entry, key, value in
+                        try emit(entry, raw: (key[...], value))
+                        return !stop
+                    }
+                }
+            case .changelog, .changelogInMemory, .changelogFiles:
+                throw SnapshotError(.unsupportedVersion, "keyed state of subtask \(st.index) is a changelog (\(handle.kind)); Cairn does not replay changelog records, so a dump would miss the newest changes", at: at,
+                                    hint: "dump a savepoint of the job, or a checkpoint taken without the changelog backend")
+            }
+            if stop { return }
+        }
+    }
+
+    /// The key group a RocksDB / canonical key starts with.
+    static func keyGroup(prefix key: ArraySlice<UInt8>, bytes: Int) -> Int {
+        let k = Array(key.prefix(bytes))
+        return k.count == 2 ? Int(k[0]) << 8 | Int(k[1]) : Int(k.first ?? 0)
+    }
+
+    /// Runs `body`, turning decoder errors into a `SnapshotError` at `at`.
+    func located<T>(_ at: SnapshotLocation, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as FlinkSerializerError {
+            var loc = at
+            loc.offset = e.offset.map { UInt64(max(0, $0)) }
+            throw SnapshotError(.invalidValue, e.message + (e.serializerClass.map { " (serializer \($0))" } ?? ""), at: loc,
+                                hint: "Cairn decodes Flink's built-in serializers, POJOs, Avro and SQL rows; Kryo and custom serializers stay opaque")
+        } catch let e as RocksDBError {
+            var loc = at
+            loc.offset = e.offset
+            throw SnapshotError(.invalidValue, "RocksDB file \(e.file): \(e.message)", at: loc, hint: "the checkpoint is damaged; run cairn validate --deep on it")
+        } catch let e as DecodeError {
+            var loc = at
+            loc.offset = UInt64(max(0, e.offset))
+            throw SnapshotError(e.code, e.message, at: loc, hint: "the checkpoint is damaged; run cairn validate --deep on it")
+        }
+    }
+
+    /// Entries of one state of one subtask's key-group file (canonical savepoint, full RocksDB checkpoint of 1.15, or
+    /// heap checkpoint), key group by key group, only `keyGroup` when given. `raw` gives the stored key and value of
+    /// full-snapshot entries; heap checkpoints store no per-entry bytes, so `raw` is refused there.
+    func forEachKeyGroupEntry(
+        operator op: FlinkOperatorState, subtask st: FlinkSubtaskState, state: String, keyGroup wanted: Int?, raw: Bool,
+        _ body: (FlinkStateEntry?, (key: ArraySlice<UInt8>, value: [UInt8])?) throws -> Bool
+    ) throws {
+        guard case .keyGroups(let tag, let range, let offsets, let delegate?, _)? = st.managedKeyedState else { return }
+        let starts = offsets.enumerated().filter { $0.element > 0 }
+        let header = try read(delegate, from: 0, to: starts.first?.element ?? delegate.stateSize)
+        let proxy = try FlinkKeyedBackendProxy(parsing: header)
+        guard let stateID = proxy.states.firstIndex(where: { $0.name == state }) else { return }
+        let keySerializer = proxy.keySerializer.serializer ?? .opaque(className: proxy.keySerializer.className, version: proxy.keySerializer.version)
+        let layouts = proxy.states.map { FlinkKeyedStateLayout(keySerializer: keySerializer, state: $0, maxParallelism: op.maxParallelism) }
+        let full = tag == 7 || isFullSnapshot(offsets: offsets, delegate: delegate)
+        if raw && !full {
+            throw UsageError("--raw needs stored entries; a heap checkpoint writes whole objects without lengths. Dump it decoded, or dump a canonical savepoint")
+        }
+        for (n, (i, offset)) in starts.enumerated() {
+            let keyGroup = range.start + i
+            if let wanted, wanted != keyGroup { continue }
+            let end = n + 1 < starts.count ? starts[n + 1].element : delegate.stateSize
+            guard end >= offset, end - offset <= 1 << 30 else {
+                throw DecodeError(.lengthOutOfBounds, "key group \(keyGroup) spans \(end - offset) bytes; Cairn decodes key groups up to 1 GiB", at: Int(offset))
+            }
+            let bytes = try read(delegate, from: offset, to: end)
+            if full {
+                var go = true
+                try FlinkKeyedStateScanner.forEachEntry(keyGroupBytes: bytes, compressed: proxy.compressed, keyGroup: keyGroup, at: offset) { s, key, value in
+                    guard go, s == stateID else { return }
+                    let entry = raw ? nil : try layouts[s].decodeKeyValue(key: key, value: value)
+                    go = try body(entry, (key[...], value))
+                }
+                if !go { return }
+            } else {
+                guard !proxy.compressed else {
+                    throw FlinkSerializerError(.unsupported, "key group \(keyGroup) of a compressed heap checkpoint: Cairn does not decode compressed heap checkpoints yet", at: Int(offset))
+                }
+                for e in try FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts) where e.state == stateID {
+                    guard try body(e.entry, nil) else { return }
+                }
+            }
+        }
+    }
+
+    /// Entries of one state of a RocksDB snapshot (incremental or full checkpoint, native savepoint): the live keys of
+    /// its column family over the snapshot's SST files, as RocksDB would restore them. `decode` false skips decoding.
+    func forEachRocksDBEntry(
+        _ h: FlinkKeyedHandle.IncrementalHandle, state: String, layout: FlinkKeyedStateLayout, keyGroup wanted: Int?, decode: Bool,
+        _ body: (FlinkStateEntry?, [UInt8], [UInt8]) throws -> Bool
+    ) throws {
+        guard let manifestHandle = h.privateFiles.first(where: { $0.localPath.hasPrefix("MANIFEST-") })?.handle else {
+            throw DecodeError(.invalidValue, "the RocksDB snapshot has no MANIFEST among its private files", at: 0)
+        }
+        let manifest = try RocksDBManifest(try read(manifestHandle, from: 0, to: manifestHandle.stateSize))
+        guard let family = manifest.columnFamilies.first(where: { $0.value == state })?.key else { return }
+        var files: [SSTFile] = []
+        var sources: [any RandomAccessSource] = []
+        defer { sources.forEach(account) }
+        for (localPath, handle) in sstFiles(h) {
+            guard let number = UInt64(localPath.dropLast(4)), manifest.liveFiles[number]?.columnFamily == family else { continue }
+            guard let source = try randomAccess(handle) else {
+                throw DecodeError(.truncated, "RocksDB file \(localPath) of state \(state) is missing", at: 0)
+            }
+            sources.append(source)
+            files.append(try SSTFile(source: source))
+        }
+        var scan = try RocksDBColumnFamilyScan(files: files, mergeOperator: .flink)
+        while let e = try scan.next() {
+            if let wanted, Self.keyGroup(prefix: e.key[...], bytes: layout.keyGroupPrefixBytes) != wanted { continue }
+            let entry = decode ? try layout.decodeKeyValue(key: e.key, value: e.value) : nil
+            guard try body(entry, e.key, e.value) else { return }
+        }
+    }
+}
