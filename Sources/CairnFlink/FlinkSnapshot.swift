@@ -242,9 +242,10 @@ public struct FlinkSnapshot: SnapshotView {
 
     /// Scans the keyed state that the full-snapshot format delimits (canonical savepoints), reading each key group
     /// from its offset; heap checkpoints get bytes per key group from their offsets.
-    func scan(topLimit: Int) throws -> (states: [OperatorID: [StateSummary]], largest: [KeySize]) {
+    func scan(topLimit: Int) throws -> (states: [OperatorID: [StateSummary]], largest: [KeySize], undecoded: [ValidationProblem]) {
         var out: [OperatorID: [StateSummary]] = [:]
         var largest: [KeySize] = []
+        var undecoded: [ValidationProblem] = []
         for op in metadata.operators {
             var byName: [String: StateSummary] = [:]
             for st in op.subtasks {
@@ -300,8 +301,31 @@ public struct FlinkSnapshot: SnapshotView {
                         KeySize(operatorID: op.id, state: e.state < names.count ? names[e.state].name : "state #\(e.state)",
                                 keyGroup: e.keyGroup, key: e.key, size: e.size, entries: 1)
                     }
+                } else if let decoded = heapDecoded(op: op, subtask: st.index, range: range, offsets: offsets, delegate: delegate, into: &undecoded) {
+                    for (name, d) in decoded {
+                        let kind = names?.first { $0.name == name }?.kind ?? .value
+                        var s = byName[name] ?? StateSummary(
+                            descriptor: StateDescriptor(name: name, kind: kind), keySerializer: nil, valueSerializer: nil,
+                            size: 0, entryCount: 0, sizeBySubtask: [:], keyGroups: [], statistics: EntryStatistics())
+                        s.size += d.stats.rawSize
+                        s.entryCount = (s.entryCount ?? 0) + d.stats.entries
+                        s.sizeBySubtask[st.index, default: 0] += d.stats.rawSize
+                        s.keyGroups += d.keyGroups
+                        var total = s.statistics ?? EntryStatistics()
+                        total.entries += d.stats.entries
+                        total.rawSize += d.stats.rawSize
+                        total.entriesWithTTL += d.stats.entriesWithTTL
+                        total.distinctKeys += d.stats.distinctKeys
+                        total.keyBytes += d.stats.keyBytes
+                        total.namespaceBytes += d.stats.namespaceBytes
+                        total.userKeyBytes += d.stats.userKeyBytes
+                        total.valueBytes += d.stats.valueBytes
+                        total.largestEntry = max(total.largestEntry, d.stats.largestEntry)
+                        s.statistics = total
+                        byName[name] = s
+                    }
                 } else {
-                    // Heap checkpoints: entries carry no lengths, but offsets give bytes per key group.
+                    // Heap entries that could not be decoded: offsets still give bytes per key group.
                     let name = "(keyed state)"
                     var s = byName[name] ?? StateSummary(
                         descriptor: StateDescriptor(name: name, kind: .value), keySerializer: nil, valueSerializer: nil,
@@ -319,14 +343,29 @@ public struct FlinkSnapshot: SnapshotView {
             if !byName.isEmpty { out[op.id] = byName.keys.sorted().map { byName[$0]! } }
         }
         largest.sort { $0.size > $1.size }
-        return (out, Array(largest.prefix(topLimit)))
+        return (out, Array(largest.prefix(topLimit)), undecoded)
+    }
+
+    /// Heap statistics of one subtask, or nil with a warning naming why its entries could not be decoded.
+    func heapDecoded(
+        op: FlinkOperatorState, subtask: Int, range: KeyGroupRange, offsets: [Int64], delegate: FlinkStreamHandle,
+        into undecoded: inout [ValidationProblem]
+    ) -> [String: (stats: EntryStatistics, keyGroups: [KeyGroupSize])]? {
+        do {
+            return try heapStatistics(operator: op, subtask: subtask, range: range, offsets: offsets, delegate: delegate)
+        } catch {
+            undecoded.append(ValidationProblem(
+                .warning, code: "heapEntriesNotDecoded", "the entries of this heap checkpoint could not be decoded, so only their key-group offsets were checked: \(error)",
+                at: SnapshotLocation(file: location.metadataPath, operatorID: op.id.hex, operatorName: op.name ?? op.uid, subtask: subtask)))
+            return nil
+        }
     }
 
     public func formatChecks(deep: Bool) -> [String] {
         let base = ["metadataStructure", "checkpointProperties", "filesExist", "fileSizes", "keyGroupOffsets", "operatorStateOffsets", "channelOffsets"]
         guard deep else { return base }
         let formats = keyedFormats()
-        return base + (formats.contains(.fullSnapshot) ? ["keyedStateScan"] : [])
+        return base + (formats.contains(.fullSnapshot) ? ["keyedStateScan"] : []) + (formats.contains(.heap) ? ["heapEntriesDecoded"] : [])
             + (formats.contains(.rocksDB) ? ["rocksDBManifest", "sstBlockChecksums"] : [])
     }
 
@@ -334,9 +373,6 @@ public struct FlinkSnapshot: SnapshotView {
         guard deep else { return [] }
         var out: [String] = []
         let formats = keyedFormats()
-        if formats.contains(.heap) {
-            out.append("entries of heap (hashmap) keyed state: they carry no lengths and Cairn does not decode them yet, so only their key-group offsets were checked")
-        }
         if formats.contains(.changelog) {
             out.append("changelog records: Cairn does not decode them")
         }
@@ -380,7 +416,7 @@ public struct FlinkSnapshot: SnapshotView {
         var problems = FlinkValidator(snapshot: self).problems()
         if deep {
             // The scans decode every key group of canonical snapshots and every RocksDB MANIFEST.
-            do { _ = try scan(topLimit: 0) } catch let e as SnapshotError {
+            do { problems += try scan(topLimit: 0).undecoded } catch let e as SnapshotError {
                 problems.append(ValidationProblem(e))
             } catch {
                 problems.append(ValidationProblem(code: "unreadable", "\(error)", at: SnapshotLocation(file: location.metadataPath)))
