@@ -17,8 +17,8 @@ struct DiffCommand: AsyncParsableCommand {
             the files that are new. Either side may be a .cairn file, a Flink checkpoint or savepoint, or STORE#SNAPSHOT.
 
             --deep scans the state data too, which gives per-state sizes of Flink keyed state. --keys STATE compares one \
-            keyed state key by key (native snapshots and Flink canonical savepoints): keys added, removed, changed and \
-            unchanged, with samples. With --exit-code the status is 1 when the snapshots differ.
+            keyed state key by key (native snapshots; Flink snapshots of every backend, compared decoded, one unit per \
+            key, namespace and map key): keys added, removed, changed and unchanged, with samples. With --exit-code the status is 1 when the snapshots differ.
 
             Examples:
               cairn diff /checkpoints/8f3a…/chk-41 /checkpoints/8f3a…/chk-42

@@ -123,4 +123,28 @@ struct FlinkDumpCLITests {
         let noState = try CLI.run(["dump", sp, "--limit", "3"])
         #expect(noState.status != 0 && noState.stderr.contains("--state"), "\(noState.stderr)")
     }
+
+    @Test("diff --keys compares decoded entries, so a heap checkpoint, a RocksDB checkpoint and savepoints of the same state compare")
+    func keysAcrossBackends() throws {
+        func keys(_ a: String, _ b: String, _ state: String) throws -> [String: Any] {
+            let r = try CLI.run(["diff", a, b, "--keys", state, "--json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            return try #require((r.json as? [String: Any])?["keys"] as? [String: Any])
+        }
+        // States that stopped changing early in the run hold the same entries in every snapshot of that run.
+        let pairs = [(try Self.snapshot("2.3", "hashmap", "chk-"), try Self.snapshot("2.3", "hashmap", "savepoint-")),
+                     (try Self.snapshot("2.3", "rocksdb-incremental", "chk-"), try Self.snapshot("2.3", "rocksdb-incremental", "savepoint-"))]
+        for (a, b) in pairs {
+            for state in ["keyed-state/attributes", "keyed-state/recent"] {
+                let d = try keys(a, b, state)
+                #expect(d["added"] as? Int == 0 && d["removed"] as? Int == 0 && d["changed"] as? Int == 0, "\(a) → \(b) \(state): \(d)")
+                #expect((d["unchanged"] as? Int ?? 0) > 100)
+            }
+        }
+        // A map state is compared per map entry: the units are [key, namespace, map key].
+        let heap = try Self.snapshot("2.3", "hashmap", "chk-"), rocks = try Self.snapshot("2.3", "rocksdb-incremental", "chk-")
+        let d = try keys(heap, rocks, "keyed-state/attributes")
+        let samples = try #require((d["samples"] as? [String: Any])?["changed"] as? [[String: Any]])
+        #expect(samples.allSatisfy { (($0["text"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } as? [Any])?.count == 3 }, "\(samples)")
+    }
 }

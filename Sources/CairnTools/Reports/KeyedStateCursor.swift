@@ -36,7 +36,9 @@ struct KeyedStateCursor {
     /// savepoint, read from one header per operator.
     static func keyedStates(_ view: any SnapshotView, _ summary: SnapshotSummary) -> [(OperatorInfo, [String])] {
         summary.operators.map { o in
-            if let flink = view as? FlinkSnapshot { return (o.info, flink.canonicalStateNames(operator: o.info.id) ?? []) }
+            if let flink = view as? FlinkSnapshot, let op = flink.metadata.operators.first(where: { $0.id == o.info.id }) {
+                return (o.info, flink.stateMetaInfo(of: op).keyedStates.map(\.name))
+            }
             return (o.info, o.states.filter { $0.descriptor.kind.isKeyed }.map(\.descriptor.name))
         }
     }
@@ -62,14 +64,7 @@ struct KeyedStateCursor {
         case let snapshot as NativeSnapshot:
             return try native(snapshot, info: info, state: state, source: source)
         case let flink as FlinkSnapshot:
-            let keyGroups = try flink.canonicalKeyGroups(operator: info.id, state: state).sorted()
-            return KeyedStateCursor(info: info, state: state, keyGroups: keyGroups) { g in
-                var out: [[UInt8]: KeyDigest] = [:]
-                try flink.forEachCanonicalEntry(operator: info.id, state: state, keyGroup: g) { key, value in
-                    out[key, default: KeyDigest()].add([value[...]])
-                }
-                return out
-            }
+            return try decoded(flink, info: info, state: state, source: source)
         default:
             throw UsageError("\(source): key-level reads support native snapshots and Flink canonical savepoints")
         }
@@ -98,6 +93,40 @@ struct KeyedStateCursor {
                 }
             }
             return out
+        }
+    }
+
+    /// A Flink state of any backend, compared by decoded entries: one unit per (key, namespace, map key), so a heap
+    /// checkpoint, a RocksDB checkpoint and a canonical savepoint of the same state compare equal. TTL timestamps
+    /// are left out of the digest. One pass reads the state; the digests are kept per key group, within a bound.
+    private static func decoded(_ flink: FlinkSnapshot, info: OperatorInfo, state: String, source: String) throws -> KeyedStateCursor {
+        let ttl = flink.metadata.operators.first { $0.id == info.id }.map { flink.stateMetaInfo(of: $0).keyedStates.first { $0.name == state }?.hasTTL ?? false } ?? false
+        var groups: [Int: [[UInt8]: KeyDigest]] = [:]
+        var count = 0
+        try flink.forEachStateEntry(StateEntryQuery(state: "\(info.id.hex)/\(state)")) { line in
+            guard case .object(let fields) = line else { return true }
+            func field(_ name: String) -> JSONValue? { fields.first { $0.0 == name }?.1 }
+            guard case .int(let g)? = field("keyGroup") else { return true }
+            let identity = JSONValue.array([field("key") ?? .null, field("namespace") ?? .null] + (field("userKey").map { [$0] } ?? []))
+            let value = field("value") ?? .null
+            var digest = KeyDigest()
+            digest.add([Array((ttl ? withoutTTL(value) : value).rendered(indent: 0).utf8)[...]])
+            groups[Int(g), default: [:]][Array(identity.rendered(indent: 0).utf8)] = digest
+            count += 1
+            guard count <= KeyDiff.maxKeysInMemory else {
+                throw UsageError("\(source): state \(state) has more than \(KeyDiff.maxKeysInMemory) entries; a key diff of Flink state keeps one digest per entry")
+            }
+            return true
+        }
+        return KeyedStateCursor(info: info, state: state, keyGroups: groups.keys.sorted()) { g in groups[g] ?? [:] }
+    }
+
+    /// A decoded value without TTL timestamps: `{"lastAccessTimestamp", "value"}` becomes its value, in lists too.
+    static func withoutTTL(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .object(let fields) where fields.count == 2 && fields[0].0 == "lastAccessTimestamp" && fields[1].0 == "value": fields[1].1
+        case .array(let items): .array(items.map(withoutTTL))
+        default: v
         }
     }
 }
