@@ -74,6 +74,12 @@ def flink_deep(rows):
     size = sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
     secs, rss, _ = timed([CAIRN, "inspect", d, "--by", "state", "--deep"])
     rows["flinkDeep"] = dict(size=size, seconds=secs, rss=rss)
+    # dump --state of both states: every entry decoded with the recorded serializers and printed as JSON Lines.
+    total, peak = 0.0, 0
+    for state in ("count", "profile"):
+        secs, rss, _ = timed(["sh", "-c", f'"{CAIRN}" dump "{d}" --state {state} > /dev/null'])
+        total, peak = total + secs, max(peak, rss)
+    rows["flinkDump"] = dict(size=size, seconds=total, rss=peak)
 
 
 def main():
@@ -135,6 +141,8 @@ def main():
         lines.append(f"| `inspect` of a Flink `_metadata` with 1,000 operators × 256 subtasks ({mb(f['size']):.0f} MB) | {f['text'][0]:.1f} s, {mb(f['text'][1]):.0f} MB peak (`--json`: {f['json'][0]:.1f} s) | Flink's `Checkpoints.loadCheckpointMetadata` + printing (the fixtures' oracle): {f['jvm'][0]:.1f} s, {mb(f['jvm'][1]):.0f} MB peak | {f['jvm'][0] / f['text'][0]:.1f}× faster |")
     fd = rows["flinkDeep"]
     lines.append(f"| `inspect --deep` of a canonical Flink savepoint ({mb(fd['size']):.0f} MB, key-group scan per state) | {mb(fd['size']) / fd['seconds']:.0f} MB/s, {mb(fd['rss']):.0f} MB peak | | |")
+    fdump = rows["flinkDump"]
+    lines.append(f"| `dump --state` of every state of the same savepoint (decoded, JSON Lines to /dev/null) | {mb(fdump['size']) / fdump['seconds']:.0f} MB/s, {mb(fdump['rss']):.0f} MB peak | State Processor API: not in PyPI's apache-flink-libraries, not measured | |")
     lines += [
         "",
         f"CRC32C hardware path: {wz['crc32cHardware']}. Raw JSON of this run: `Benchmarks/work/results.json`.",

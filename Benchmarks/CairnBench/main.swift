@@ -131,8 +131,9 @@ func flinkMetadata(_ dir: String, operators: Int, subtasks: Int, trailerFrom: St
 }
 
 /// A canonical savepoint (Flink's full-snapshot format) of one operator with `subtasks` subtasks and about `megabytes`
-/// of keyed state in two value states, written as Flink lays it out: the serialization proxy, then per key group
-/// `short stateId` and `int klen, key, int vlen, value` pairs, the last pair of a state or key group flagged.
+/// of keyed state, written as Flink lays it out and with Flink's own serializer snapshots, so that `dump --state`
+/// decodes it: String keys (`user-N`), a `count` value state (Long) and a `profile` value state (String). The proxy,
+/// then per key group `short stateId` and `int klen, key, int vlen, value` pairs, the last pair of a state flagged.
 func flinkCanonical(_ dir: String, megabytes: Int, subtasks: Int, trailerFrom: String?) throws {
     let maxP = 128
     var trailer: [UInt8] = []
@@ -140,40 +141,45 @@ func flinkCanonical(_ dir: String, megabytes: Int, subtasks: Int, trailerFrom: S
         let f = try FileSource(path: trailerFrom)
         trailer = try FlinkMetadataParser.parse(try f.read(at: 0, count: Int(f.size))).trailer
     }
-    var header = JavaDataOutput()
-    header.writeI32(6); header.writeU8(0)                       // proxy version, no compression
-    header.writeI32(2); header.writeUTF("org.example.KeySerializerSnapshot"); header.writeI32(3)  // key serializer
-    header.writeBytes([0, 2])                                    // two states
-    for name in ["count", "profile"] {
-        header.writeUTF(name); header.writeI32(0); header.writeI32(1)
-        header.writeUTF("KEYED_STATE_TYPE"); header.writeUTF("VALUE"); header.writeI32(0)
+    func snapshot(_ w: inout JavaDataOutput, _ serializerClass: String) {
+        w.writeI32(2); w.writeUTF(serializerClass + "Snapshot"); w.writeI32(3)  // SimpleTypeSerializerSnapshot v3, no payload
     }
-    let perSubtask = megabytes * 1_000_000 / subtasks
+    let base = "org.apache.flink.api.common.typeutils.base."
+    var header = JavaDataOutput()
+    header.writeI32(6); header.writeU8(0)                          // proxy version 6, no compression
+    snapshot(&header, base + "StringSerializer$StringSerializer")  // key serializer
+    header.writeBytes([0, 2])                                      // two states
+    for (name, value) in [("count", "LongSerializer$LongSerializer"), ("profile", "StringSerializer$StringSerializer")] {
+        header.writeUTF(name); header.writeI32(0)                   // backend state type KEY_VALUE
+        header.writeI32(1); header.writeUTF("KEYED_STATE_TYPE"); header.writeUTF("VALUE")
+        header.writeI32(2)
+        header.writeUTF("NAMESPACE_SERIALIZER"); snapshot(&header, "org.apache.flink.runtime.state.VoidNamespaceSerializer$VoidNamespaceSerializer")
+        header.writeUTF("VALUE_SERIALIZER"); snapshot(&header, base + value)
+    }
+    // Keys bucketed by the key group Flink assigns them (Java hashCode, murmur), about 120 bytes per key.
+    let keys = megabytes * 1_000_000 / 120
+    var byGroup = [[Int32]](repeating: [], count: maxP)
+    for n in 0..<keys {
+        byGroup[FlinkKeyHashing.keyGroup(forHash: FlinkKeyHashing.stringHash("user-\(n)"), maxParallelism: maxP)].append(Int32(n))
+    }
     var subs: [FlinkSubtaskState] = []
-    var x: UInt64 = 42
     for s in 0..<subtasks {
         let range = KeyGroupRange.forSubtask(s, parallelism: subtasks, maxParallelism: maxP)
         var file = JavaDataOutput()
         file.writeBytes(header.bytes)
         var offsets: [Int64] = []
-        let perGroup = perSubtask / range.count
         for kg in range.start..<range.end {
+            let members = byGroup[kg]
+            guard !members.isEmpty else { offsets.append(0); continue }
             offsets.append(Int64(file.bytes.count))
-            file.writeBytes([0, 0])  // the key group's first state id; later ones follow a flagged last pair
+            file.writeBytes([0, 0])  // the key group's first state id; the second follows the first's flagged last pair
             for state in 0..<2 {
-                var entries: [([UInt8], [UInt8])] = []
-                var size = 0
-                repeat {
-                    x ^= x << 13; x ^= x >> 7; x ^= x << 17
-                    let key = [UInt8(kg)] + (0..<8).map { UInt8(truncatingIfNeeded: x >> UInt64(8 * $0)) } + [0]
-                    let value = (0..<Int(16 + x % 48)).map { UInt8(truncatingIfNeeded: x >> UInt64($0 % 8)) }
-                    entries.append((key, value))
-                    size += 8 + key.count + value.count
-                } while size < perGroup / 2
-                for (i, e) in entries.enumerated() {
-                    var key = e.0
-                    if i == entries.count - 1 { key[0] |= 0x80 }  // last pair of this state in this key group
-                    file.writeI32(Int32(key.count)); file.writeBytes(key); file.writeI32(Int32(e.1.count)); file.writeBytes(e.1)
+                for (i, n) in members.enumerated() {
+                    var key = [UInt8(kg)] + (try FlinkValueEncoder.encode(.string("user-\(n)"), as: .string)) + [0]  // prefix, key, VoidNamespace
+                    if i == members.count - 1 { key[0] |= 0x80 }
+                    let value = state == 0 ? try FlinkValueEncoder.encode(.long(Int64(n) * 7), as: .long)
+                        : try FlinkValueEncoder.encode(.string("profile of user \(n): " + String(repeating: "abcdefgh", count: 8)), as: .string)
+                    file.writeI32(Int32(key.count)); file.writeBytes(key); file.writeI32(Int32(value.count)); file.writeBytes(value)
                 }
                 file.writeBytes(state == 0 ? [0, 1] : [0xFF, 0xFF])
             }
