@@ -44,6 +44,11 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Appends the compact rendering (one line) to `out`: what JSON Lines writers use, without a String per line.
+    public func append(to out: inout [UInt8]) {
+        write(into: &out, indent: 0, level: 0)
+    }
+
     private static func pad(_ out: inout [UInt8], _ n: Int) {
         for _ in 0..<n { out.append(0x20) }
     }
@@ -52,7 +57,7 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
         switch self {
         case .null: out += Self.nullBytes
         case .bool(let b): out += b ? Self.trueBytes : Self.falseBytes
-        case .int(let i): out += Array(String(i).utf8)
+        case .int(let i): Self.decimal(i, into: &out)
         case .uint(let u): out += Array(String(u).utf8)
         case .double(let d):
             if d.isNaN {
@@ -95,8 +100,31 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
     private static let trueBytes = Array("true".utf8)
     private static let falseBytes = Array("false".utf8)
 
+    /// An integer in decimal, without building a String.
+    private static func decimal(_ i: Int64, into out: inout [UInt8]) {
+        if i == 0 { out.append(0x30); return }
+        var v = i.magnitude
+        var buffer = [UInt8](repeating: 0, count: 20)
+        var n = 20
+        while v > 0 {
+            n -= 1
+            buffer[n] = 0x30 + UInt8(v % 10)
+            v /= 10
+        }
+        if i < 0 { out.append(0x2D) }
+        out.append(contentsOf: buffer[n...])
+    }
+
     private static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
+        var plain = true
+        var s = s
+        s.withUTF8 { bytes in
+            // Fast path: nothing to escape, copy the bytes at once.
+            for b in bytes where b < 0x20 || b == 0x22 || b == 0x5C { plain = false; break }
+            if plain { out.append(contentsOf: bytes) }
+        }
+        if plain { out.append(0x22); return }
         for b in s.utf8 {
             switch b {
             case 0x22: out += [0x5C, 0x22]

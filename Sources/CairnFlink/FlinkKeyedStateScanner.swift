@@ -155,11 +155,13 @@ struct FlinkKeyedStateScanner {
         }
 
         mutating func u16() throws(DecodeError) -> UInt16 {
+            if plain != nil { return try plain!.readU16("state id") }
             let b = try read(2)
             return UInt16(b[0]) << 8 | UInt16(b[1])
         }
 
         mutating func i32() throws(DecodeError) -> Int32 {
+            if plain != nil { return try plain!.readI32("length") }
             let b = try read(4)
             return Int32(bitPattern: UInt32(b[0]) << 24 | UInt32(b[1]) << 16 | UInt32(b[2]) << 8 | UInt32(b[3]))
         }

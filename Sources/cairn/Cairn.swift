@@ -84,7 +84,12 @@ enum Terminal {
 
     /// Writes all of `s`, retrying short writes; output errors (a closed pipe) end the process quietly.
     static func write(fd: Int32, _ s: String) {
-        let bytes = Array(s.utf8)
+        write(Array(s.utf8), fd: fd)
+    }
+
+    /// Bytes to standard output (or `fd`), as `write(fd:_:)`.
+    static func write(_ bytes: [UInt8], fd: Int32 = STDOUT_FILENO) {
+        guard !bytes.isEmpty else { return }
         if bytes.withUnsafeBytes({ POSIX.writeAll(fd, $0) }) != nil { POSIX.exit(2) }
     }
 }

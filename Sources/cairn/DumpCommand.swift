@@ -61,8 +61,17 @@ struct DumpCommand: AsyncParsableCommand {
         }
         let query = StateEntryQuery(state: state, key: key, keyGroup: keyGroup, limit: limit, raw: raw)
         try await SnapshotSource(source).withView(s3: store.s3) { view in
+            // Lines are collected into 64 KiB writes: one write per line would cost more than decoding it.
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 17)
+            defer { Terminal.write(buffer) }
             try view.forEachStateEntry(query) { line in
-                Terminal.out(line.rendered(indent: 0))
+                line.append(to: &buffer)
+                buffer.append(0x0A)
+                if buffer.count >= 1 << 16 {
+                    Terminal.write(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
                 return true
             }
         }

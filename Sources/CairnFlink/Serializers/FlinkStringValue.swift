@@ -8,6 +8,22 @@ public enum FlinkStringValue {
 
     /// The string, or nil for Java `null`. Lone surrogates become U+FFFD.
     public static func read(_ r: inout JavaDataInput, _ what: String) throws -> String? {
+        // Fast path: an ASCII string is its own bytes (one varint byte per unit below 0x80).
+        var probe = r
+        let n = try varint(&probe, what)
+        if n == 0 { r = probe; return nil }
+        let len = n - 1
+        if len <= probe.remaining, len <= maxUnits {
+            let bytes = probe.bytes
+            let from = probe.position
+            var ascii = true
+            for i in from..<(from + len) where bytes[i] >= 0x80 { ascii = false; break }
+            if ascii {
+                try probe.skip(len, what)
+                r = probe
+                return String(decoding: bytes[from..<(from + len)], as: UTF8.self)
+            }
+        }
         guard let units = try readUnits(&r, what) else { return nil }
         return String(decoding: units, as: UTF16.self)
     }
