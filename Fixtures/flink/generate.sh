@@ -17,7 +17,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VERSIONS="${VERSIONS:-2.3.0 1.20.5 1.15.4}"
-ALL_SCENARIOS="hashmap rocksdb-full rocksdb-incremental unaligned file-merging changelog typed-hashmap typed-rocksdb"
+ALL_SCENARIOS="hashmap rocksdb-full rocksdb-incremental unaligned file-merging changelog typed-hashmap typed-rocksdb hashmap-compressed"
 SCENARIOS="${SCENARIOS:-$ALL_SCENARIOS}"
 FLINK_BASE="${FLINK_BASE:-/tmp}"
 BUILD="${BUILD:-/tmp/cairn-build}"
@@ -123,6 +123,12 @@ scenario_args() {  # $1 = scenario, $2 = base dir; prints job arguments, one tok
       conf state.changelog.periodic-materialize.interval=1s
       conf state.backend.changelog.periodic-materialize.interval=1s
       printf "%s\n" --throttle-every 1 --checkpoints 8 ;;
+    hashmap-compressed)
+      # heap backend with snapshot compression: every (key group, state) of a checkpoint is its own Snappy-framed
+      # stream, a canonical savepoint one stream per key group; one retained checkpoint keeps it small
+      common_conf "$b" 1; backend_conf hashmap false
+      conf execution.checkpointing.snapshot-compression=true
+      printf "%s\n" --checkpoints 3 --savepoint canonical ;;
     typed-hashmap)
       # only the typed pipeline (CairnFixtureJob --typed-state): POJO/Tuple/Row/Either/array/TTL/window/SQL state
       common_conf "$b" 1; backend_conf hashmap false
@@ -141,6 +147,7 @@ scenario_args() {  # $1 = scenario, $2 = base dir; prints job arguments, one tok
 supported() {  # $1 = full version, $2 = scenario
   case "$2" in
     file-merging) [[ "$(short_version "$1")" != 1.15 && "$(short_version "$1")" != 1.16 ]] ;;
+    hashmap-compressed) [[ "$(short_version "$1")" == 2.* ]] ;;
     *) true ;;
   esac
 }

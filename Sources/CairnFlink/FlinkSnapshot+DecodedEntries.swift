@@ -12,7 +12,7 @@ extension FlinkSnapshot {
 
     /// Calls `body(stateName, entry)` for every decoded entry of every keyed state of an operator whose keyed
     /// state is in key-group files: canonical savepoints and full RocksDB checkpoints (§3.2) and heap checkpoints
-    /// (§3.1). Memory is bounded by one key group. Throws for RocksDB native and changelog handles.
+    /// (§3.1, compressed or not). Memory is bounded by one key group. Throws for RocksDB native and changelog handles.
     public func forEachDecodedEntry(operator id: OperatorID, _ body: (String, FlinkStateEntry) throws -> Void) throws {
         guard let op = metadata.operators.first(where: { $0.id == id }) else { return }
         for st in op.subtasks where !st.finished {
@@ -34,13 +34,14 @@ extension FlinkSnapshot {
                 }
                 let bytes = try read(delegate, from: offset, to: end)
                 // Heap checkpoints start a key group with its id, full snapshots (savepoints, tag 7, and full RocksDB
-                // checkpoints) with a state id; the handle does not say which, so the first key group decides.
+                // checkpoints) with a state id; the handle does not say which, so the first key group decides: a heap
+                // key group is what does not scan as a full snapshot.
                 if heap == nil {
-                    heap = tag != 7 && !proxy.compressed && (try? FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts))?
-                        .allSatisfy { $0.entry.keyGroup == keyGroup } == true
+                    heap = tag != 7 && (try? FlinkKeyedStateScanner.forEachEntry(keyGroupBytes: bytes, compressed: proxy.compressed, keyGroup: keyGroup,
+                                                                                 at: offset) { _, _, _ in }) == nil
                 }
                 if heap == true {
-                    let entries = try FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts)
+                    let entries = try FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts, compressed: proxy.compressed)
                     for e in entries {
                         guard e.entry.keyGroup == keyGroup else {
                             throw FlinkSerializerError(.malformed, "key group \(keyGroup) of a heap checkpoint holds key group id \(e.entry.keyGroup)", at: Int(offset))
@@ -49,18 +50,11 @@ extension FlinkSnapshot {
                     }
                     continue
                 }
-                do {
-                    try FlinkKeyedStateScanner.forEachEntry(keyGroupBytes: bytes, compressed: proxy.compressed, keyGroup: keyGroup, at: offset) { s, key, value in
-                        guard s < layouts.count else {
-                            throw FlinkSerializerError(.malformed, "state id \(s) in key group \(keyGroup), the proxy has \(layouts.count) states", at: Int(offset))
-                        }
-                        try body(proxy.states[s].name, try layouts[s].decodeKeyValue(key: key, value: value))
+                try FlinkKeyedStateScanner.forEachEntry(keyGroupBytes: bytes, compressed: proxy.compressed, keyGroup: keyGroup, at: offset) { s, key, value in
+                    guard s < layouts.count else {
+                        throw FlinkSerializerError(.malformed, "state id \(s) in key group \(keyGroup), the proxy has \(layouts.count) states", at: Int(offset))
                     }
-                } catch let e as DecodeError where tag != 7 && proxy.compressed {
-                    // Compressed heap checkpoints (one Snappy stream per state and key group) are not decoded yet.
-                    throw FlinkSerializerError(.unsupported,
-                                               "key group \(keyGroup) of subtask \(st.index) is neither a full snapshot (\(e.message)) nor an uncompressed heap checkpoint; Cairn does not decode compressed heap checkpoints yet",
-                                               at: Int(offset))
+                    try body(proxy.states[s].name, try layouts[s].decodeKeyValue(key: key, value: value))
                 }
             }
         }

@@ -108,7 +108,7 @@ extension FlinkSnapshot {
     }
 
     /// Entries of one state of one subtask's key-group file (canonical savepoint, full RocksDB checkpoint of 1.15, or
-    /// heap checkpoint), key group by key group, only `keyGroup` when given. `raw` gives the stored key and value of
+    /// heap checkpoint, compressed or not), key group by key group, only `keyGroup` when given. `raw` gives the stored key and value of
     /// full-snapshot entries; heap checkpoints store no per-entry bytes, so `raw` is refused there.
     func forEachKeyGroupEntry(
         operator op: FlinkOperatorState, subtask st: FlinkSubtaskState, state: String, keyGroup wanted: Int?, raw: Bool,
@@ -142,10 +142,7 @@ extension FlinkSnapshot {
                 }
                 if !go { return }
             } else {
-                guard !proxy.compressed else {
-                    throw FlinkSerializerError(.unsupported, "key group \(keyGroup) of a compressed heap checkpoint: Cairn does not decode compressed heap checkpoints yet", at: Int(offset))
-                }
-                for e in try FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts) where e.state == stateID {
+                for e in try FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts, compressed: proxy.compressed, only: stateID) {
                     guard try body(e.entry, nil) else { return }
                 }
             }

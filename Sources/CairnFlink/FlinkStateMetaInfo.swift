@@ -14,14 +14,18 @@ public struct FlinkSerializerSnapshot: Sendable, Equatable, CustomStringConverti
     public var typeClass: String?
     /// The typed schema, when the snapshot was parsed exactly (nil when only the heuristic reader found it).
     public var serializer: FlinkTypeSerializer?
+    /// For a snapshot Cairn cannot parse and skipped by resynchronising on what follows it in the proxy: the bytes
+    /// it spans (from its class name to its end) in the parsed buffer. Its `serializer` is then `.opaque`.
+    public var opaqueSpan: Range<Int>?
 
     public init(className: String, version: Int32, nested: [FlinkSerializerSnapshot] = [], typeClass: String? = nil,
-                serializer: FlinkTypeSerializer? = nil) {
+                serializer: FlinkTypeSerializer? = nil, opaqueSpan: Range<Int>? = nil) {
         self.className = className
         self.version = version
         self.nested = nested
         self.typeClass = typeClass
         self.serializer = serializer
+        self.opaqueSpan = opaqueSpan
     }
 
     /// The serializer the snapshot belongs to, without package: `LongSerializer`, `MapSerializer`, `TtlSerializer`.
@@ -181,6 +185,10 @@ enum FlinkStateMetaInfoReader {
     static func exactKeyedProxy(_ header: [UInt8], note: (String) -> Void) -> (key: FlinkSerializerSnapshot?, states: [FlinkRegisteredState])? {
         do {
             let proxy = try FlinkKeyedBackendProxy(parsing: header)
+            for skipped in proxy.skipped {
+                note("serializer snapshot \(skipped.className) v\(skipped.version) could not be read (\(skipped.reason)); Cairn skipped its \(skipped.span.count) bytes"
+                     + (skipped.state.map { " in state \($0)" } ?? "") + ", so its values stay opaque")
+            }
             return (proxy.keySerializer, proxy.states.map(\.registeredState))
         } catch {
             note("\(error)")

@@ -19,7 +19,10 @@ struct FlinkSerializerFixtureTests {
         return out.sorted()
     }()
 
-    @Test("every keyed and operator proxy parses exactly, up to the first key-group or state offset", arguments: snapshots)
+    /// The snapshots of the default job (Long keys); the typed-state job's have their own tests (`FlinkResyncTests`).
+    static let jobSnapshots = snapshots.filter { !$0.contains("/typed-") }
+
+    @Test("every keyed and operator proxy parses exactly, up to the first key-group or state offset", arguments: jobSnapshots)
     func proxiesParse(fixture: String) throws {
         let snapshot = try FlinkSnapshot(source: Self.root.appendingPathComponent(fixture).path)
         var keyed = 0, operators = 0
@@ -58,7 +61,9 @@ struct FlinkSerializerFixtureTests {
                         continue
                     }
                     let proxy = try FlinkOperatorBackendProxy(parsing: header)
-                    #expect(proxy.end == header.count, "\(fixture) \(op.uid ?? op.id.hex) subtask \(st.index): operator proxy ends at \(proxy.end) of \(header.count)")
+                    // With snapshot compression the first state's offset lies after its Snappy stream identifier.
+                    let identifier = proxy.compressed && header.count == proxy.end + 10 && Array(header[proxy.end...]) == SnappyFrameDecoder.identifier
+                    #expect(proxy.end == header.count || identifier, "\(fixture) \(op.uid ?? op.id.hex) subtask \(st.index): operator proxy ends at \(proxy.end) of \(header.count)")
                     #expect(Set((proxy.operatorStates + proxy.broadcastStates).map(\.name)) == Set(h.states.map(\.name)))
                     for s in proxy.operatorStates + proxy.broadcastStates {
                         if case .opaque? = s.valueSerializer { Issue.record("\(fixture) \(s.name): opaque") }
@@ -79,7 +84,7 @@ struct FlinkSerializerFixtureTests {
         }
     }
 
-    static let keyGroupFixtures = snapshots.filter { f in
+    static let keyGroupFixtures = jobSnapshots.filter { f in
         guard let s = try? FlinkSnapshot(source: root.appendingPathComponent(f).path) else { return false }
         return s.metadata.operators.contains { $0.subtasks.contains { if case .keyGroups(_, _, _, _?, _)? = $0.managedKeyedState { true } else { false } } }
     }

@@ -143,17 +143,45 @@ public struct FlinkKeyedStateLayout: Sendable {
         }
     }
 
-    /// Decodes a whole heap key group (`int keyGroupId`, then per state `short stateId` + block), uncompressed.
-    /// Returns (state index, entry) pairs; `layouts[i]` describes state i of the proxy.
-    public static func decodeHeapKeyGroup(_ bytes: [UInt8], layouts: [FlinkKeyedStateLayout]) throws -> [(state: Int, entry: FlinkStateEntry)] {
+    /// Decodes a heap key group (§3.1): `int keyGroupId`, then per state `short stateId` + its block — each in its
+    /// own Snappy-framed stream when `compressed` (`HeapSnapshotStrategy` compresses per state, not the id).
+    /// Returns (state index, entry) pairs; `layouts[i]` describes state i of the proxy. With `only`, only that state
+    /// is decoded: compressed streams of other states are skipped by their framing; uncompressed blocks have no
+    /// length, so the blocks before it are decoded to find it, and one that cannot be is an error naming it.
+    public static func decodeHeapKeyGroup(_ bytes: [UInt8], layouts: [FlinkKeyedStateLayout], compressed: Bool = false,
+                                          only: Int? = nil) throws -> [(state: Int, entry: FlinkStateEntry)] {
         var r = JavaDataInput(bytes)
         let keyGroup = Int(try r.readI32("key group id"))
         var out: [(Int, FlinkStateEntry)] = []
+        if compressed {
+            for range in try SnappyFrameDecoder.streams(bytes, from: r.position) {
+                var snappy = try SnappyFrameDecoder(Array(bytes[range]), at: 0)
+                let head = try snappy.read(2)
+                let id = Int(head[0]) << 8 | Int(head[1])
+                guard id < layouts.count else { throw FlinkSerializerError(.malformed, "state id \(id), the proxy has \(layouts.count) states", at: range.lowerBound) }
+                if let only, only != id { continue }
+                var block = JavaDataInput(try snappy.readToEnd())
+                out += try layouts[id].decodeHeapBlock(&block, keyGroup: keyGroup).map { (id, $0) }
+                guard block.isAtEnd else {
+                    throw FlinkSerializerError(.malformed, "\(block.remaining) bytes after the entries of key group \(keyGroup)", at: range.lowerBound,
+                                               state: layouts[id].state.name)
+                }
+            }
+            return out
+        }
         while !r.isAtEnd {
             let at = r.position
             let id = Int(try r.readU16("state id"))
             guard id < layouts.count else { throw FlinkSerializerError(.malformed, "state id \(id), the proxy has \(layouts.count) states", at: at) }
-            out += try layouts[id].decodeHeapBlock(&r, keyGroup: keyGroup).map { (id, $0) }
+            do {
+                let entries = try layouts[id].decodeHeapBlock(&r, keyGroup: keyGroup)
+                if only == nil || only == id { out += entries.map { (id, $0) } }
+            } catch var e as FlinkSerializerError where only != nil && only != id {
+                let wanted = only.map { layouts[$0].state.name } ?? ""
+                e.message = "state \(wanted) is stored after state \(layouts[id].state.name) in key group \(keyGroup) of this uncompressed heap checkpoint, whose entries cannot be read: " + e.message
+                throw e
+            }
+            if let only, only == id { break }
         }
         return out
     }

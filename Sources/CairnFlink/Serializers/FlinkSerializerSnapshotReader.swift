@@ -13,29 +13,67 @@ public enum FlinkSerializerSnapshotReader {
 
     /// The §1.1 form used in state meta info: `int 2` (proxy version), then the versioned snapshot.
     public static func readTopLevel(_ r: inout JavaDataInput) throws -> FlinkSerializerSnapshot {
+        try readTopLevel(&r, resync: nil)
+    }
+
+    static func readTopLevel(_ r: inout JavaDataInput, resync: FlinkSnapshotResync?) throws -> FlinkSerializerSnapshot {
         let at = r.position
         let proxyVersion = try r.readI32("serializer snapshot proxy version")
         guard proxyVersion == 2 else {
             throw FlinkSerializerError(.unsupportedVersion,
                                        "serializer snapshot proxy version \(proxyVersion); Flink ≥ 1.17 writes and reads only version 2", at: at)
         }
-        return try readVersioned(&r, depth: 0)
+        return try readVersioned(&r, depth: 0, resync: resync)
     }
 
     /// `TypeSerializerSnapshot.writeVersionedSnapshot`: `UTF class, int version, payload`.
     public static func readVersioned(_ r: inout JavaDataInput, depth: Int = 0) throws -> FlinkSerializerSnapshot {
+        try readVersioned(&r, depth: depth, resync: nil)
+    }
+
+    /// With `resync`, a snapshot that cannot be read is reported as `FlinkSnapshotResync.Stop` (innermost first),
+    /// and one the driver assumes an end for is skipped to that end and becomes `.opaque`.
+    static func readVersioned(_ r: inout JavaDataInput, depth: Int, resync: FlinkSnapshotResync?) throws -> FlinkSerializerSnapshot {
         let at = r.position
         guard depth <= maxDepth else { throw FlinkSerializerError(.limit, "serializer snapshots nested deeper than \(maxDepth)", at: at) }
-        let className = try r.readUTF("serializer snapshot class")
-        let version = try r.readI32("serializer snapshot version")
+        var className = "", version: Int32 = 0
         do {
-            return try payload(className, version, &r, depth: depth, at: at)
-        } catch var e as FlinkSerializerError {
-            if e.serializerClass == nil { e.serializerClass = className }
-            throw e
-        } catch let e as DecodeError {
-            throw FlinkSerializerError(.malformed, "snapshot \(className) v\(version): \(e.message)", at: e.offset, serializerClass: className)
+            className = try r.readUTF("serializer snapshot class")
+            version = try r.readI32("serializer snapshot version")
+        } catch {
+            guard resync != nil else { throw error }
+            // No snapshot starts here (a wrong resync candidate): the enclosing snapshot is not to blame.
+            throw FlinkSnapshotResync.Noise(underlying: FlinkSerializerError(.malformed, error.message, at: error.offset))
         }
+        let bodyStart = r.position
+        if let resync, let end = resync.end(ofSnapshotAt: at) {
+            guard end >= bodyStart, end <= r.end else {
+                throw FlinkSnapshotResync.Noise(underlying: FlinkSerializerError(.malformed, "assumed end \(end) of \(className) is outside its bytes", at: at))
+            }
+            try r.skip(end - bodyStart, "skipped serializer snapshot \(className)")
+            resync.noteSkipped(className, version, span: at..<end)
+            return FlinkSerializerSnapshot(className: className, version: version, serializer: .opaque(className: className, version: version),
+                                           opaqueSpan: at..<end)
+        }
+        var failure: FlinkSerializerError
+        do {
+            return try payload(className, version, &r, depth: depth, at: at, resync: resync)
+        } catch let stop as FlinkSnapshotResync.Stop {
+            throw stop
+        } catch let noise as FlinkSnapshotResync.Noise {
+            throw noise  // a nested "snapshot" that was not one: this snapshot is not to blame
+        } catch let e as FlinkSerializerError {
+            failure = e
+            if failure.serializerClass == nil { failure.serializerClass = className }
+        } catch let e as DecodeError {
+            failure = FlinkSerializerError(.malformed, "snapshot \(className) v\(version): \(e.message)", at: e.offset, serializerClass: className)
+        }
+        // Only what looks like a real snapshot may be skipped: garbage read as a snapshot must stay an error, or a
+        // wrong resync candidate could "parse" by skipping noise.
+        guard let resync else { throw failure }
+        guard FlinkSnapshotResync.isPlausibleSnapshot(className, version) else { throw FlinkSnapshotResync.Noise(underlying: failure) }
+        failure.state = failure.state ?? resync.state
+        throw FlinkSnapshotResync.Stop(start: at, bodyStart: bodyStart, className: className, version: version, underlying: failure)
     }
 
     static let base = "org.apache.flink.api.common.typeutils.base."
@@ -71,6 +109,7 @@ public enum FlinkSerializerSnapshotReader {
         m["org.apache.flink.table.runtime.operators.window.GlobalWindow$Serializer$GlobalWindowSerializerSnapshot"] = .globalWindow(table: true)
         m["org.apache.flink.table.runtime.operators.window.CountWindow$Serializer$CountWindowSerializerSnapshot"] = .countWindow
         m[tableTypes + "StringDataSerializer$StringDataSerializerSnapshot"] = .stringData
+        m["org.apache.flink.table.dataview.NullSerializer$NullSerializerSnapshot"] = .tableNull
         m[runtime + "Tuple0SerializerSnapshot"] = .tuple(className: "org.apache.flink.api.java.tuple.Tuple0", fields: [])
         return m
     }()
@@ -81,7 +120,8 @@ public enum FlinkSerializerSnapshotReader {
         base + "NullValueSerializer$NullValueSerializerSnapshot",
     ]
 
-    static func payload(_ className: String, _ version: Int32, _ r: inout JavaDataInput, depth: Int, at: Int) throws -> FlinkSerializerSnapshot {
+    static func payload(_ className: String, _ version: Int32, _ r: inout JavaDataInput, depth: Int, at: Int,
+                        resync: FlinkSnapshotResync?) throws -> FlinkSerializerSnapshot {
         var snap = FlinkSerializerSnapshot(className: className, version: version)
         if let s = simple[className] ?? (simpleOpaque.contains(className) ? .opaque(className: className, version: version) : nil) {
             try simplePayload(className, version, &r)
@@ -90,44 +130,78 @@ public enum FlinkSerializerSnapshotReader {
         }
         switch className {
         case base + "ListSerializerSnapshot", "org.apache.flink.runtime.state.ArrayListSerializerSnapshot":
-            let n = try composite(className, version, &r, depth: depth, count: 1) { _, _ in }
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 1) { _, _ in }
             snap.nested = n
             snap.serializer = .list(try typed(n[0]))
         case "org.apache.flink.table.dataview.ListViewSerializerSnapshot", "org.apache.flink.table.dataview.MapViewSerializerSnapshot":
             // SQL state views write exactly their nested List/Map serializer's bytes.
-            let n = try composite(className, version, &r, depth: depth, count: 1) { _, _ in }
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 1) { _, _ in }
             snap.nested = n
             snap.serializer = try typed(n[0])
+        case tableTypes + "ExternalSerializer$ExternalSerializerSnapshot":
+            // Outer: a Java-serialized DataType and `bool isInternalInput`; values are the internal serializer's bytes.
+            var dataType: FlinkLogicalType?
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 1) { r, _ in
+                let (value, stream) = try JavaSerializationStream.readObject(&r)
+                dataType = stream.object(value)?.fields["logicalType"].flatMap { FlinkLogicalType.from($0, in: stream) }
+                _ = try r.readBool("ExternalSerializer isInternalInput")
+            }
+            snap.nested = n
+            snap.typeClass = dataType?.description
+            snap.serializer = try typed(n[0])
+        case tableTypes + "RawValueDataSerializer$RawValueDataSerializerSnapshot":
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 1) { _, _ in }
+            snap.nested = n
+            snap.serializer = .rawValue(innerClass: n[0].className, inner: try typed(n[0]))
+        case tableTypes + "LinkedListSerializer$LinkedListSerializerSnapshot":
+            var nullMask = true
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 1) { r, outer in
+                nullMask = outer < 2 ? false : outer == 2 ? true : try r.readBool("LinkedList hasNullMask")
+            }
+            snap.nested = n
+            snap.serializer = .linkedList(element: try typed(n[0]), nullMask: nullMask)
+        case "org.apache.flink.table.dataview.NullAwareMapSerializerSnapshot":
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 2) { _, _ in }
+            snap.nested = n
+            snap.serializer = .nullAwareMap(key: try typed(n[0]), value: try typed(n[1]))
+        case base + "SetSerializerSnapshot":
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 1) { _, _ in }
+            snap.nested = n
+            snap.serializer = .set(try typed(n[0]))
+        case tableTypes + "WindowKeySerializer$WindowKeySerializerSnapshot":
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 1) { _, _ in }
+            snap.nested = n
+            snap.serializer = .windowKey(key: try typed(n[0]))
         case base + "MapSerializerSnapshot":
-            let n = try composite(className, version, &r, depth: depth, count: 2) { _, _ in }
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 2) { _, _ in }
             snap.nested = n
             snap.serializer = .map(key: try typed(n[0]), value: try typed(n[1]))
         case base + "GenericArraySerializerSnapshot":
             var component = ""
-            let n = try composite(className, version, &r, depth: depth, count: 1) { r, _ in component = try r.readUTF("array component class") }
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 1) { r, _ in component = try r.readUTF("array component class") }
             snap.nested = n
             snap.typeClass = component
             snap.serializer = .genericArray(componentClass: component, element: try typed(n[0]))
         case runtime + "TupleSerializerSnapshot":
             var tupleClass = ""
-            let n = try composite(className, version, &r, depth: depth, count: nil) { r, _ in tupleClass = try r.readUTF("tuple class") }
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: nil) { r, _ in tupleClass = try r.readUTF("tuple class") }
             snap.nested = n
             snap.typeClass = tupleClass
             snap.serializer = .tuple(className: tupleClass, fields: try n.map(typed))
         case runtime + "RowSerializer$RowSerializerSnapshot":
             var rowKind = true
-            let n = try composite(className, version, &r, depth: depth, count: nil) { r, outer in
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: nil) { r, outer in
                 rowKind = outer < 3 ? false : outer == 3 ? true : try r.readBool("supportsRowKind")
             }
             snap.nested = n
             snap.serializer = .row(supportsRowKind: rowKind, fields: try n.map(typed))
         case runtime + "JavaEitherSerializerSnapshot":
-            let n = try composite(className, version, &r, depth: depth, count: 2) { _, _ in }
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 2) { _, _ in }
             snap.nested = n
             snap.serializer = .either(left: try typed(n[0]), right: try typed(n[1]))
         case runtime + "NullableSerializer$NullableSerializerSnapshot":
             var padding = 0
-            let n = try composite(className, version, &r, depth: depth, count: 1) { r, _ in
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 1) { r, _ in
                 let p = r.position
                 padding = Int(try r.readI32("null padding length"))
                 guard padding >= 0, padding <= 1 << 16 else { throw FlinkSerializerError(.malformed, "null padding length \(padding)", at: p) }
@@ -136,11 +210,11 @@ public enum FlinkSerializerSnapshotReader {
             snap.serializer = .nullable(paddingLength: padding, inner: try typed(n[0]))
         case "org.apache.flink.runtime.state.ttl.TtlStateFactory$TtlSerializerSnapshot",
              "org.apache.flink.runtime.state.v2.ttl.TtlStateFactory$TtlSerializerSnapshot":
-            let n = try composite(className, version, &r, depth: depth, count: 2) { _, _ in }
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 2) { _, _ in }
             snap.nested = n
             snap.serializer = .ttl(try typed(n[1]))
         case "org.apache.flink.streaming.api.operators.TimerSerializerSnapshot":
-            let n = try composite(className, version, &r, depth: depth, count: 2) { _, _ in }
+            let n = try composite(className, version, &r, depth: depth, resync: resync, count: 2) { _, _ in }
             snap.nested = n
             snap.serializer = .timer(key: try typed(n[0]), namespace: try typed(n[1]))
         case base + "EnumSerializer$EnumSerializerSnapshot":
@@ -185,7 +259,7 @@ public enum FlinkSerializerSnapshotReader {
                 }
                 types.append(t)
             }
-            let n = try nestedBlock(&r, depth: depth, count: count)
+            let n = try nestedBlock(&r, depth: depth, count: count, resync: resync)
             var names: [String]?
             if version >= 4, try r.readBool("RowData has field names") {
                 names = try (0..<count).map { _ in try r.readUTF("RowData field name") }
@@ -245,8 +319,8 @@ public enum FlinkSerializerSnapshotReader {
 
     /// `CompositeTypeSerializerSnapshot` (§1.3): outer magic + outer version (absent when the snapshot version is
     /// legacy ≤ 2, in which case the outer payload is read with that version), outer payload, nested block.
-    static func composite(_ className: String, _ version: Int32, _ r: inout JavaDataInput, depth: Int, count: Int?,
-                          outer: (inout JavaDataInput, Int32) throws -> Void) throws -> [FlinkSerializerSnapshot] {
+    static func composite(_ className: String, _ version: Int32, _ r: inout JavaDataInput, depth: Int, resync: FlinkSnapshotResync? = nil,
+                          count: Int?, outer: (inout JavaDataInput, Int32) throws -> Void) throws -> [FlinkSerializerSnapshot] {
         var outerVersion = version
         if version > 2 {
             let p = r.position
@@ -257,7 +331,7 @@ public enum FlinkSerializerSnapshotReader {
             outerVersion = try r.readI32("composite outer version")
         }
         try outer(&r, outerVersion)
-        let nested = try nestedBlock(&r, depth: depth, count: count)
+        let nested = try nestedBlock(&r, depth: depth, count: count, resync: resync)
         if let count, nested.count != count {
             throw FlinkSerializerError(.malformed, "\(className) has \(nested.count) nested serializers, expected \(count)", serializerClass: className)
         }
@@ -265,7 +339,7 @@ public enum FlinkSerializerSnapshotReader {
     }
 
     /// `NestedSerializersSnapshotDelegate`: `int 1333245, int 1, int n, n × versioned snapshot`.
-    static func nestedBlock(_ r: inout JavaDataInput, depth: Int, count: Int?) throws -> [FlinkSerializerSnapshot] {
+    static func nestedBlock(_ r: inout JavaDataInput, depth: Int, count: Int?, resync: FlinkSnapshotResync? = nil) throws -> [FlinkSerializerSnapshot] {
         let p = r.position
         let magic = try r.readI32("nested snapshots magic")
         guard magic == nestedMagic else {
@@ -275,7 +349,7 @@ public enum FlinkSerializerSnapshotReader {
         guard v == 1 else { throw FlinkSerializerError(.unsupportedVersion, "nested snapshots version \(v)", at: p + 4) }
         let n = try r.readCount("nested snapshot count", minimumItemSize: 6)
         var out: [FlinkSerializerSnapshot] = []
-        for _ in 0..<n { out.append(try readVersioned(&r, depth: depth + 1)) }
+        for _ in 0..<n { out.append(try readVersioned(&r, depth: depth + 1, resync: resync)) }
         return out
     }
 

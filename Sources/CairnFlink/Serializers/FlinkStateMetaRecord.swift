@@ -64,7 +64,12 @@ public struct FlinkStateMetaRecord: Sendable, Equatable {
 
     /// Reads one record at `r`'s position.
     public static func read(_ r: inout JavaDataInput) throws -> FlinkStateMetaRecord {
+        try read(&r, resync: nil)
+    }
+
+    static func read(_ r: inout JavaDataInput, resync: FlinkSnapshotResync?) throws -> FlinkStateMetaRecord {
         let name = try r.readUTF("state name")
+        resync?.state = name
         do {
             let at = r.position
             let ordinal = try r.readI32("backend state type")
@@ -80,7 +85,8 @@ public struct FlinkStateMetaRecord: Sendable, Equatable {
             let nSerializers = try r.readCount("serializer count", minimumItemSize: 10)
             for _ in 0..<nSerializers {
                 let k = try r.readUTF("serializer key")
-                record.serializers[k] = try FlinkSerializerSnapshotReader.readTopLevel(&r)
+                resync?.serializerKey = k
+                record.serializers[k] = try FlinkSerializerSnapshotReader.readTopLevel(&r, resync: resync)
             }
             return record
         } catch var e as FlinkSerializerError {

@@ -46,6 +46,19 @@ public indirect enum FlinkTypeSerializer: Sendable, Equatable {
     /// Java-serialized type could not be read).
     case arrayData(element: FlinkLogicalType?)
     case mapData(key: FlinkLogicalType?, value: FlinkLogicalType?)
+    /// SQL `RawValueDataSerializer`: `int length` + the inner serializer's bytes (`innerClass` is the inner
+    /// serializer's snapshot class). Values stay opaque, as Flink's `RawValueData` does not say what it holds.
+    case rawValue(innerClass: String, inner: FlinkTypeSerializer)
+    /// SQL `LinkedListSerializer`: `int size`, a null mask (MSB-first, when `nullMask`), the non-null elements.
+    case linkedList(element: FlinkTypeSerializer, nullMask: Bool)
+    /// SQL `NullAwareMapSerializer`: `int size`, per entry `bool keyIsNull` [key], `bool valueIsNull` [value].
+    case nullAwareMap(key: FlinkTypeSerializer, value: FlinkTypeSerializer)
+    /// `SetSerializer`: `int size`, per element `bool isNull` [element].
+    case set(FlinkTypeSerializer)
+    /// SQL `WindowKeySerializer`: `long window` + the key (a RowData); values stay opaque, delimited.
+    case windowKey(key: FlinkTypeSerializer)
+    /// The Table runtime's `NullSerializer` (the RAW `MapView` placeholder of distinct aggregates): one byte, value null.
+    case tableNull
     /// A serializer Cairn does not decode: its values can only be carried as bytes when something frames them.
     case opaque(className: String, version: Int32)
 
@@ -57,7 +70,7 @@ public indirect enum FlinkTypeSerializer: Sendable, Equatable {
     /// `VoidNamespaceSerializer` answers 0 although it writes one byte, as in Flink.
     public var javaLength: Int {
         switch self {
-        case .boolean, .byte, .void, .globalWindow: return 1
+        case .boolean, .byte, .void, .globalWindow, .tableNull: return 1
         case .voidNamespace: return 0
         case .short, .char: return 2
         case .int, .float: return 4
@@ -137,6 +150,12 @@ public indirect enum FlinkTypeSerializer: Sendable, Equatable {
         case .timestampData(let p): "TimestampDataSerializer<\(p)>"
         case .arrayData: "ArrayDataSerializer"
         case .mapData: "MapDataSerializer"
+        case .rawValue(let c, _): "RawValueDataSerializer<\(FlinkSerializerSnapshot.serializerName(c))>"
+        case .linkedList(let e, _): "LinkedListSerializer<\(e.name)>"
+        case .nullAwareMap(let k, let v): "NullAwareMapSerializer<\(k.name), \(v.name)>"
+        case .set(let e): "SetSerializer<\(e.name)>"
+        case .windowKey(let k): "WindowKeySerializer<\(k.name)>"
+        case .tableNull: "NullSerializer"
         case .opaque(let c, _): FlinkSerializerSnapshot.serializerName(c)
         }
     }

@@ -145,7 +145,46 @@ public enum FlinkValueDecoder {
             return .timer(timestamp: ts, key: key, namespace: try read(&r, n, whole: whole, depth: d))
         case .rowData(let schema):
             let bytes = try sized(&r, "RowData")
-            return try FlinkBinaryRowCodec.decodeRow(bytes, types: schema.types, depth: d)
+            return rawFieldsNamed(try FlinkBinaryRowCodec.decodeRow(bytes, types: schema.types, depth: d), schema)
+        case .rawValue:
+            // RawValueData says nothing about what it holds: the whole value (length included) stays opaque.
+            let start = r.position
+            let n = try r.readCount("RawValueData length")
+            try r.skip(n, "RawValueData bytes")
+            return .opaque(className: rawValueSnapshotClass, bytes: Array(r.bytes[start..<r.position]))
+        case .linkedList(let e, let nullMask):
+            let n = try count(&r, "linked list size")
+            let mask = nullMask ? try r.readBytes((n + 7) / 8, "linked list null mask") : []
+            var items: [FlinkValue] = []
+            items.reserveCapacity(min(n, 1 << 16))
+            for i in 0..<n {
+                if nullMask, mask[i >> 3] & (0x80 >> UInt8(i & 7)) != 0 { items.append(.null); continue }
+                items.append(try read(&r, e, depth: d))
+            }
+            return .list(items)
+        case .nullAwareMap(let k, let v):
+            let n = try count(&r, "map size")
+            var entries: [FlinkMapEntry] = []
+            for _ in 0..<n {
+                let key = try r.readBool("map key is null") ? FlinkValue.null : try read(&r, k, depth: d)
+                let value = try r.readBool("map value is null") ? FlinkValue.null : try read(&r, v, depth: d)
+                entries.append(FlinkMapEntry(key: key, value: value))
+            }
+            return .map(entries)
+        case .set(let e):
+            let n = try count(&r, "set size")
+            var items: [FlinkValue] = []
+            for _ in 0..<n { items.append(try r.readBool("set element is null") ? .null : try read(&r, e, depth: d)) }
+            return .array(items)
+        case .windowKey(let k):
+            // Delimited by decoding the key; rendered as bytes, as the Java dumper does.
+            let start = r.position
+            _ = try r.readI64("window key window")
+            _ = try read(&r, k, whole: whole, depth: d)
+            return .opaque(className: windowKeySnapshotClass, bytes: Array(r.bytes[start..<r.position]))
+        case .tableNull:
+            _ = try r.readU8("NullSerializer byte")
+            return .null
         case .binaryRowData(let n):
             // Without logical types the fields cannot be told apart: the row stays whole, as bytes.
             let bytes = try sized(&r, "BinaryRowData of \(n) fields")
@@ -170,6 +209,24 @@ public enum FlinkValueDecoder {
             guard let k, let v else { return .opaque(className: "org.apache.flink.table.runtime.typeutils.MapDataSerializer", bytes: bytes) }
             return try FlinkBinaryRowCodec.decodeMap(bytes[...], key: k, value: v, depth: d)
         }
+    }
+
+    static let rawValueSnapshotClass = "org.apache.flink.table.runtime.typeutils.RawValueDataSerializer$RawValueDataSerializerSnapshot"
+    static let windowKeySnapshotClass = "org.apache.flink.table.runtime.typeutils.WindowKeySerializer$WindowKeySerializerSnapshot"
+
+    /// A `RAW` field of a row is opaque under its inner serializer's snapshot class (the row delimits its bytes),
+    /// which the nested `RawValueDataSerializer` snapshot names.
+    static func rawFieldsNamed(_ row: FlinkValue, _ schema: FlinkRowDataSchema) -> FlinkValue {
+        guard case .row(let kind, var fields) = row else { return row }
+        for i in fields.indices where i < schema.types.count && i < schema.fieldSerializers.count && schema.types[i].root == .raw {
+            guard case .opaque(_, let bytes) = fields[i] else { continue }
+            switch schema.fieldSerializers[i] {
+            case .rawValue(let inner, _): fields[i] = .opaque(className: inner, bytes: bytes)
+            case .opaque(let c, _): fields[i] = .opaque(className: c, bytes: bytes)
+            default: break
+            }
+        }
+        return .row(kind: kind, fields: fields)
     }
 
     static func sized(_ r: inout JavaDataInput, _ what: String) throws -> [UInt8] {

@@ -770,11 +770,13 @@ public class StateDumper {
             case "NullableSerializer":
                 render((TypeSerializer<Object>) field(s, "originalSerializer"), v, sb);
                 return;
-            case "ListSerializer": {
+            case "ListSerializer":
+            case "LinkedListSerializer":   // SQL
+            case "SetSerializer": {
                 TypeSerializer<Object> es = (TypeSerializer<Object>) call(s, "getElementSerializer");
                 sb.append('[');
                 boolean first = true;
-                for (Object e : (List<?>) v) {
+                for (Object e : (Collection<?>) v) {
                     if (!first) sb.append(',');
                     first = false;
                     render(es, e, sb);
@@ -782,7 +784,8 @@ public class StateDumper {
                 sb.append(']');
                 return;
             }
-            case "MapSerializer": {
+            case "MapSerializer":
+            case "NullAwareMapSerializer": {   // SQL, null keys allowed
                 TypeSerializer<Object> ks = (TypeSerializer<Object>) call(s, "getKeySerializer");
                 TypeSerializer<Object> vs = (TypeSerializer<Object>) call(s, "getValueSerializer");
                 sb.append('[');
