@@ -11,9 +11,6 @@ extension FlinkSnapshot {
         let starts = offsets.enumerated().filter { $0.element > 0 }
         let header = try read(delegate, from: 0, to: starts.first?.element ?? delegate.stateSize)
         let proxy = try FlinkKeyedBackendProxy(parsing: header)
-        guard !proxy.compressed else {
-            throw FlinkSerializerError(.unsupported, "compressed heap checkpoints are not decoded yet")
-        }
         let keySerializer = proxy.keySerializer.serializer ?? .opaque(className: proxy.keySerializer.className, version: proxy.keySerializer.version)
         let layouts = proxy.states.map { FlinkKeyedStateLayout(keySerializer: keySerializer, state: $0, maxParallelism: op.maxParallelism) }
         var out: [String: (stats: EntryStatistics, keyGroups: [KeyGroupSize])] = [:]
@@ -28,15 +25,34 @@ extension FlinkSnapshot {
             guard id == keyGroup else {
                 throw FlinkSerializerError(.malformed, "key group \(keyGroup) starts with key group id \(id)", at: Int(offset))
             }
-            while !r.isAtEnd {
-                let at = r.position
-                let s = Int(try r.readU16("state id"))
+            // Uncompressed: state blocks follow each other. Compressed: one Snappy-framed stream per state, whose
+            // stored (compressed) size is what the state takes on disk.
+            let compressedStreams = proxy.compressed ? try SnappyFrameDecoder.streams(r.bytes, from: r.position) : []
+            var streamIndex = 0
+            while proxy.compressed ? streamIndex < compressedStreams.count : !r.isAtEnd {
+                var block = r
+                var at = r.position
+                var bytes: Int64
+                if proxy.compressed {
+                    let range = compressedStreams[streamIndex]
+                    streamIndex += 1
+                    var snappy = try SnappyFrameDecoder(Array(r.bytes[range]), at: 0)
+                    block = JavaDataInput(try snappy.readToEnd())
+                    at = 0
+                    bytes = Int64(range.count)
+                } else {
+                    bytes = 0
+                }
+                let s = Int(try block.readU16("state id"))
                 guard s < layouts.count else {
                     throw FlinkSerializerError(.malformed, "state id \(s) in key group \(keyGroup); the proxy has \(layouts.count) states", at: Int(offset) + at)
                 }
                 let layout = layouts[s]
-                let entries = try layout.decodeHeapBlock(&r, keyGroup: keyGroup)
-                let bytes = Int64(r.position - at)
+                let entries = try layout.decodeHeapBlock(&block, keyGroup: keyGroup)
+                if !proxy.compressed {
+                    bytes = Int64(block.position - at)
+                    r = block
+                }
                 var current = out[proxy.states[s].name] ?? (EntryStatistics(), [])
                 // Sizes of the parts, re-encoded with the same serializers (heap entries record no lengths).
                 let valueSerializer = try layout.valueSerializer()
