@@ -103,16 +103,14 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
     /// An integer in decimal, without building a String.
     private static func decimal(_ i: Int64, into out: inout [UInt8]) {
         if i == 0 { out.append(0x30); return }
+        if i < 0 { out.append(0x2D) }
         var v = i.magnitude
-        var buffer = [UInt8](repeating: 0, count: 20)
-        var n = 20
+        let start = out.count
         while v > 0 {
-            n -= 1
-            buffer[n] = 0x30 + UInt8(v % 10)
+            out.append(0x30 + UInt8(v % 10))
             v /= 10
         }
-        if i < 0 { out.append(0x2D) }
-        out.append(contentsOf: buffer[n...])
+        out[start...].reverse()
     }
 
     private static func quote(_ s: String, into out: inout [UInt8]) {

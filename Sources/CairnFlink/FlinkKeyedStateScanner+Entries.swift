@@ -5,8 +5,9 @@ extension FlinkKeyedStateScanner {
     /// Calls `body` with (state id, key, value) for every entry of one key group in the full-snapshot format. The key
     /// is as written — key-group prefix, key, namespace (and user key for RocksDB map state) — with Flink's
     /// "last entry of this state" flag (bit 7 of its first byte) cleared.
+    /// With `only`, entries of other states are skipped without being copied: `body` sees only state `only`.
     static func forEachEntry(
-        keyGroupBytes bytes: [UInt8], compressed: Bool, keyGroup: Int, at offset: Int64,
+        keyGroupBytes bytes: [UInt8], compressed: Bool, keyGroup: Int, at offset: Int64, only: Int? = nil,
         _ body: (Int, [UInt8], [UInt8]) throws -> Void
     ) throws {
         guard !bytes.isEmpty else { return }
@@ -15,6 +16,20 @@ extension FlinkKeyedStateScanner {
         while true {
             let klen = Int(try source.i32())
             guard klen >= 1, klen <= 1 << 28 else { throw DecodeError(.invalidValue, "key length \(klen) in key group \(keyGroup)", at: Int(offset)) }
+            if let only, only != state {
+                // Only the flag in the key's first byte matters here.
+                let first = try source.read(1)[0]
+                try source.skip(klen - 1)
+                let vlen = Int(try source.i32())
+                guard vlen >= 0, vlen <= 1 << 30 else { throw DecodeError(.invalidValue, "value length \(vlen) in key group \(keyGroup)", at: Int(offset)) }
+                try source.skip(vlen)
+                if first & 0x80 != 0 {
+                    let next = try source.u16()
+                    if next == 0xFFFF { break }
+                    state = Int(next)
+                }
+                continue
+            }
             var key = try source.read(klen)
             let vlen = Int(try source.i32())
             guard vlen >= 0, vlen <= 1 << 30 else { throw DecodeError(.invalidValue, "value length \(vlen) in key group \(keyGroup)", at: Int(offset)) }

@@ -135,7 +135,7 @@ extension FlinkSnapshot {
             let bytes = try read(delegate, from: offset, to: end)
             if full {
                 var go = true
-                try FlinkKeyedStateScanner.forEachEntry(keyGroupBytes: bytes, compressed: proxy.compressed, keyGroup: keyGroup, at: offset) { s, key, value in
+                try FlinkKeyedStateScanner.forEachEntry(keyGroupBytes: bytes, compressed: proxy.compressed, keyGroup: keyGroup, at: offset, only: stateID) { s, key, value in
                     guard go, s == stateID else { return }
                     let entry = raw ? nil : try layouts[s].decodeKeyValue(key: key, value: value)
                     go = try body(entry, (key[...], value))

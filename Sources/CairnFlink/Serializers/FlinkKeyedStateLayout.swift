@@ -5,23 +5,26 @@ import CairnModel
 /// STATEMETA record and the operator's max parallelism. Reads RocksDB / canonical-savepoint key-value pairs and
 /// heap checkpoint key-group streams.
 public struct FlinkKeyedStateLayout: Sendable {
-    public var keySerializer: FlinkTypeSerializer
-    public var state: FlinkStateMetaRecord
-    public var maxParallelism: Int
+    public let keySerializer: FlinkTypeSerializer
+    public let state: FlinkStateMetaRecord
+    public let maxParallelism: Int
+    /// Looked up once: decoding runs per entry, the record keeps serializers in a dictionary.
+    let namespaceSerializer: FlinkTypeSerializer
+    private let value: FlinkTypeSerializer?
 
     public init(keySerializer: FlinkTypeSerializer, state: FlinkStateMetaRecord, maxParallelism: Int) {
         self.keySerializer = keySerializer
         self.state = state
         self.maxParallelism = maxParallelism
+        self.namespaceSerializer = state.namespaceSerializer ?? .voidNamespace
+        self.value = state.valueSerializer
     }
 
     /// Bytes of the key-group prefix: 1 up to max parallelism 128, else 2.
     public var keyGroupPrefixBytes: Int { maxParallelism > 128 ? 2 : 1 }
 
-    var namespaceSerializer: FlinkTypeSerializer { state.namespaceSerializer ?? .voidNamespace }
-
     func valueSerializer() throws -> FlinkTypeSerializer {
-        guard let v = state.valueSerializer else {
+        guard let v = value else {
             throw FlinkSerializerError(.malformed, "state has no readable value serializer", state: state.name)
         }
         return v
