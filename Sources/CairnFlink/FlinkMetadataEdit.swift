@@ -19,6 +19,15 @@ public struct FlinkMetadataEdit {
 
     // MARK: operators
 
+    /// Puts operators whose state was rewritten (`FlinkStateRewriter`) in place of the input's, by operator id,
+    /// with the lines that describe what changed.
+    public mutating func replaceOperators(_ replacements: [FlinkOperatorState], changes lines: [String]) {
+        for op in replacements {
+            if let i = metadata.operators.firstIndex(where: { $0.id == op.id }) { metadata.operators[i] = op }
+        }
+        changes += lines
+    }
+
     static func label(_ op: FlinkOperatorState) -> String {
         var parts = [op.id.hex]
         if let uid = op.uid { parts.insert(uid, at: 0) }
