@@ -186,13 +186,16 @@ for c in $CASES; do
       # keyed-state goes from 256 key groups (2-byte prefix) to 128 (1-byte prefix); every key re-hashed. The job
       # runs keyed-state with max parallelism 128, which the original savepoint does not match.
       "$CAIRN" rewrite "$SP" "$WORK/out/maxp" --max-parallelism keyed-state=128 > "$WORK/maxp.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/maxp.rewrite")"; continue; }
-      if run_job max-parallelism --restore-from "$WORK/out/maxp" --max-parallelism-keyed 128 && keyed_ok max-parallelism "$(records_before "$NEXT")"; then
-        pass "$c" "256 → 128 key groups; $(line max-parallelism RESTORED_KEYED)"
-      else fail "$c" "see $WORK/max-parallelism.log"; fi ;;
+      run_job max-parallelism-original --restore-from "$SP" --max-parallelism-keyed 128; orig=$?
+      if (( orig == 3 )) && grep -q "Max parallelism mismatch" "$WORK/max-parallelism-original.log" && run_job max-parallelism --restore-from "$WORK/out/maxp" --max-parallelism-keyed 128 && keyed_ok max-parallelism "$(records_before "$NEXT")"; then
+        pass "$c" "original refused at max parallelism 128; rewritten 256 → 128 key groups: $(line max-parallelism RESTORED_KEYED)"
+      else fail "$c" "original exit $orig; see $WORK/max-parallelism-original.log and $WORK/max-parallelism.log"; fi ;;
     parallelism)
       # The retained RocksDB incremental checkpoint (SST files) with keyed-state re-split from 3 to 2 subtasks and
-      # written as a canonical savepoint; the job runs keyed-state at parallelism 2.
-      "$CAIRN" rewrite "$CHK" "$WORK/out/par/$(basename "$CHK")" --relocate "$INC" --parallelism keyed-state=2 > "$WORK/par.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/par.rewrite")"; continue; }
+      # written as a canonical savepoint; the job runs keyed-state at parallelism 2. window-reduce's window contents
+      # are dropped too, so every keyed state is canonical and _metadata is marked a canonical savepoint.
+      "$CAIRN" rewrite "$CHK" "$WORK/out/par/$(basename "$CHK")" --relocate "$INC" --parallelism keyed-state=2 --drop-state window-reduce/window-contents > "$WORK/par.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/par.rewrite")"; continue; }
+      grep -q "marked as a canonical savepoint" "$WORK/par.rewrite" || { fail "$c" "not marked as a savepoint: $(cat "$WORK/par.rewrite")"; continue; }
       if run_job parallelism --restore-from "$WORK/out/par/$(basename "$CHK")" --parallelism-keyed 2 && keyed_ok parallelism "$(records_before "$(first_values parallelism | tr -d " " | tr , "\n" | sort -n | tail -1)")"; then
         pass "$c" "RocksDB incremental → canonical, 3 → 2 subtasks; $(line parallelism RESTORED_KEYED)"
       else fail "$c" "see $WORK/parallelism.log"; fi ;;

@@ -79,6 +79,30 @@ public struct FlinkMetadataEdit {
         }
     }
 
+    /// After a state-level rewrite: marks the output a canonical savepoint (the v4+ `CheckpointProperties` trailer)
+    /// when every operator's keyed state now is one (`KeyGroupsSavepointStateHandle`); otherwise the input's
+    /// properties stay, and the report says why. v3 metadata has no properties.
+    public mutating func markCanonicalSavepoint() {
+        guard metadata.version >= 4 else { return }
+        let p = metadata.properties
+        if p?.isSavepoint == true && p?.savepointFormat == "CANONICAL" { return }
+        let other = metadata.operators.first { op in
+            op.subtasks.contains { st in
+                guard let h = st.managedKeyedState ?? st.rawKeyedState else { return false }
+                if case .keyGroups(7, _, _, _, _) = h { return false }
+                return true
+            }
+        }
+        let was = p.map { $0.isSavepoint ? "\($0.savepointFormat ?? "") savepoint" : ($0.typeName ?? "checkpoint") } ?? "unknown"
+        if let other {
+            changes.append("_metadata keeps the input's checkpoint properties (\(was)): \(Self.short(other)) still holds keyed state in the input's format")
+            return
+        }
+        metadata.trailer = FlinkSavepointTrailer.canonical
+        metadata.properties = FlinkPropertiesScanner.scan(FlinkSavepointTrailer.canonical)
+        changes.append("_metadata marked as a canonical savepoint (was: \(was))")
+    }
+
     // MARK: source offsets
 
     public mutating func setOffsets(_ all: [OffsetAssignment]) throws(FlinkRewriteError) {

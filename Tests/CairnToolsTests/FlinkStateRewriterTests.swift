@@ -72,6 +72,9 @@ struct FlinkStateRewriterTests {
         let out = try FlinkSnapshot(source: dest)
         try FlinkRewriterTests.expectValid(dest, version: 6)
         #expect(report.changes.contains { $0.contains("canonical savepoint") })
+        // Every keyed state is canonical now: _metadata says canonical savepoint (a checkpoint input gets the trailer).
+        #expect(out.metadata.properties?.isSavepoint == true && out.metadata.properties?.savepointFormat == "CANONICAL")
+        if input.metadata.properties?.isSavepoint != true { #expect(report.changes.contains { $0.contains("marked as a canonical savepoint") }) }
         let keyed = out.metadata.operators.filter { op in op.subtasks.contains { $0.managedKeyedState != nil } }
         #expect(!keyed.isEmpty)
         for op in keyed {

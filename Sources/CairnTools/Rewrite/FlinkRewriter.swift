@@ -49,6 +49,7 @@ public enum FlinkRewriter {
         for rename in plan.renameUIDs { try edit.rename(rename) }
         try edit.setOffsets(plan.setOffsets)
         if let r = plan.relocation { try edit.relocate(r, source: source) }
+        if !stateRewriter.isEmpty { edit.markCanonicalSavepoint() }
 
         var output = FlinkRewriteOutput(snapshot: snapshot, metadata: edit.metadata, newFiles: edit.newFiles,
                                         originalPaths: edit.originalPaths, copyFiles: plan.relocation?.mode == .copy,

@@ -276,7 +276,7 @@ public struct FlinkStateRewriter {
 
         let total = subtasks.reduce(Int64(0)) { $0 + ($1.managedKeyedState?.stateSize ?? 0) }
         let kinds = Set(input.subtasks.compactMap { $0.managedKeyedState?.kind }).sorted().joined(separator: ", ")
-        changes.append("\(name): keyed state written as a canonical savepoint (\(kinds) → KeyGroupsSavepointStateHandle), \(newP) file(s), \(ByteCount.format(total)), \(counts.read - counts.dropped) of \(counts.read) entries kept")
+        changes.append("\(name): keyed state read from \(kinds) and written as a canonical savepoint, \(newP) file(s), \(ByteCount.format(total)), \(counts.read - counts.dropped) of \(counts.read) entries kept")
         for state in (dropped[op.id] ?? []).sorted() { changes.append("\(name): dropped state \(state)") }
         for (o, c) in perState.sorted(by: { $0.key < $1.key }) where c.dropped > 0 || c.changed > 0 {
             var parts: [String] = []
