@@ -19,14 +19,17 @@ extension FlinkSnapshot {
         }
     }
 
-    /// Every entry of every keyed state of one subtask, decoded, with the stored key and value where the input has
-    /// them (canonical savepoints, full and RocksDB snapshots; heap checkpoints store whole objects and give nil).
-    /// `body` gets the state's index in `proxy` (the subtask's own proxy). Canonical and heap files are read one key
-    /// group at a time; RocksDB column families one after another, each in key order. Map states give one entry per
-    /// map key; timers give their timestamp as the value.
+    /// Every entry of every keyed state of one subtask, with the stored key and value where the input has them
+    /// (canonical savepoints, full and RocksDB snapshots; heap checkpoints store whole objects and give nil).
+    /// `body` gets the state's index in `proxy` (the subtask's own proxy) and the decoded entry — nil when
+    /// `decode` says the state need not be decoded and the stored bytes are there (so values of serializers Cairn
+    /// cannot delimit, e.g. Kryo keys, pass through untouched). Canonical and heap files are read one key group at a
+    /// time; RocksDB column families one after another, each in key order. Map states give one entry per map key;
+    /// timers give their timestamp as the value.
     public func forEachKeyedEntry(
         operator op: FlinkOperatorState, subtask st: FlinkSubtaskState, proxy image: FlinkKeyedProxyImage,
-        _ body: (Int, FlinkStateEntry, (key: [UInt8], value: [UInt8])?) throws -> Void
+        decode: (Int) -> Bool = { _ in true },
+        _ body: (Int, FlinkStateEntry?, (key: [UInt8], value: [UInt8])?) throws -> Void
     ) throws {
         guard let handle = st.managedKeyedState else { return }
         let proxy = image.proxy
@@ -62,7 +65,7 @@ extension FlinkSnapshot {
                         guard s < layouts.count else {
                             throw FlinkSerializerError(.malformed, "state id \(s) in key group \(keyGroup), the proxy has \(layouts.count) states", at: Int(offset))
                         }
-                        try body(s, try layouts[s].decodeKeyValue(key: key, value: value), (key, value))
+                        try body(s, decode(s) ? try layouts[s].decodeKeyValue(key: key, value: value) : nil, (key, value))
                     }
                 }
             }
@@ -71,8 +74,7 @@ extension FlinkSnapshot {
         case .incremental(let h):
             for (s, layout) in layouts.enumerated() {
                 try located(at) {
-                    try forEachRocksDBEntry(h, state: layout.state.name, layout: layout, keyGroup: nil, decode: true) { entry, key, value in
-                        guard let entry else { return true }
+                    try forEachRocksDBEntry(h, state: layout.state.name, layout: layout, keyGroup: nil, decode: decode(s)) { entry, key, value in
                         try body(s, entry, (key, value))
                         return true
                     }

@@ -34,8 +34,8 @@ struct RewriteCommand: AsyncParsableCommand {
               cairn rewrite chk-42.cairn out.cairn --migrate plan.yaml
               cairn rewrite chk-42.cairn out.cairn --parallelism orders-agg=8 --drop-inflight
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v2 --rename-uid throttle=throttle-v2
-              cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v3 --drop-state keyed-state/last-seen \\
-                --expire-ttl --now 2026-12-01T00:00:00Z --ttl keyed-state/count=1h
+              cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v3 --drop-state keyed-state/last-seen
+              cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v3 --expire-ttl --now 2026-12-01T00:00:00Z --ttl keyed-state/count=1h
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v4 --max-parallelism keyed-state=512 --parallelism keyed-state=4
               cairn rewrite /ckpt/8f3a…/chk-42 /mnt/restore/chk-42 --relocate /mnt/restore --copy-files
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp.cairn --compression lz4

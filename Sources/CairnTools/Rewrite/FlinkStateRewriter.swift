@@ -85,6 +85,10 @@ public struct FlinkStateRewriter {
         return out
     }
 
+    static func prefix(_ keyGroup: Int, bytes: Int) -> [UInt8] {
+        bytes == 2 ? [UInt8(truncatingIfNeeded: keyGroup >> 8), UInt8(truncatingIfNeeded: keyGroup)] : [UInt8(truncatingIfNeeded: keyGroup)]
+    }
+
     static func label(_ op: FlinkOperatorState) -> String { (op.uid ?? op.name).map { "\($0) (\(op.id.hex.prefix(8))…)" } ?? op.id.hex }
 
     private struct Counts {
@@ -181,46 +185,49 @@ public struct FlinkStateRewriter {
         do {
             for (st, image) in images {
                 let map = image.proxy.states.map { outIndex[$0.name] }
-                try snapshot.forEachKeyedEntry(operator: op, subtask: st, proxy: image) { s, decoded, raw in
+                let needsDecoding = { (s: Int) in rescale || !(opTransforms[image.proxy.states[s].name]?.isEmpty ?? true) }
+                try snapshot.forEachKeyedEntry(operator: op, subtask: st, proxy: image, decode: needsDecoding) { s, decoded, raw in
+                    counts.read += 1
                     guard let o = map[s] else {
-                        counts.read += 1
                         counts.dropped += 1
                         return
                     }
-                    counts.read += 1
-                    var entry = decoded
-                    for t in opTransforms[image.proxy.states[s].name] ?? [] {
-                        guard let v = try t(entry) else {
-                            counts.dropped += 1
-                            perState[o, default: Counts()].dropped += 1
-                            return
+                    let key: [UInt8], value: [UInt8], keyGroup: Int
+                    if let decoded {
+                        var entry = decoded
+                        for t in opTransforms[image.proxy.states[s].name] ?? [] {
+                            guard let v = try t(entry) else {
+                                counts.dropped += 1
+                                perState[o, default: Counts()].dropped += 1
+                                return
+                            }
+                            entry.value = v
                         }
-                        entry.value = v
-                    }
-                    let changed = entry.value != decoded.value
-                    if changed { perState[o, default: Counts()].changed += 1 }
-                    var keyGroup = decoded.keyGroup
-                    if rescale {
-                        do {
-                            keyGroup = try FlinkKeyHashing.keyGroup(for: entry.key, serializer: keySerializer, maxParallelism: newMaxP)
-                        } catch let e as FlinkSerializerError {
-                            throw refuse("its keys cannot be re-hashed: \(e.message)", "Flink computes key groups from the key's Java hashCode; Cairn recomputes it for primitives, strings, tuples, rows and SQL rows only. Keep the max parallelism for this operator.")
+                        let changed = entry.value != decoded.value
+                        if changed { perState[o, default: Counts()].changed += 1 }
+                        var kg = decoded.keyGroup
+                        if rescale {
+                            do {
+                                kg = try FlinkKeyHashing.keyGroup(for: entry.key, serializer: keySerializer, maxParallelism: newMaxP)
+                            } catch let e as FlinkSerializerError {
+                                throw refuse("its keys cannot be re-hashed: \(e.message)", "Flink computes key groups from the key's Java hashCode; Cairn recomputes it for primitives, strings, tuples, rows and SQL rows only. Keep the max parallelism for this operator.")
+                            }
+                            if kg != decoded.keyGroup { counts.moved += 1 }
                         }
-                        if keyGroup != decoded.keyGroup { counts.moved += 1 }
-                    }
-                    let key: [UInt8]
-                    if let raw, raw.key.count > oldPrefix {
-                        if rescale || oldPrefix != newPrefix {
-                            var k = newPrefix == 2 ? [UInt8(truncatingIfNeeded: keyGroup >> 8), UInt8(truncatingIfNeeded: keyGroup)] : [UInt8(truncatingIfNeeded: keyGroup)]
-                            k += raw.key.dropFirst(oldPrefix)
-                            key = k
+                        keyGroup = kg
+                        if let raw, raw.key.count > oldPrefix {
+                            key = rescale ? Self.prefix(kg, bytes: newPrefix) + raw.key.dropFirst(oldPrefix) : raw.key
                         } else {
-                            key = raw.key
+                            key = try outLayouts[o].encodeKey(entry, keyGroup: kg)
                         }
+                        value = try raw.map { changed ? try outLayouts[o].encodeValue(entry) : $0.value } ?? outLayouts[o].encodeValue(entry)
+                    } else if let raw, raw.key.count > oldPrefix {
+                        // Not decoded: neither key group nor value changes, the stored bytes pass through.
+                        keyGroup = oldPrefix == 2 ? Int(raw.key[0]) << 8 | Int(raw.key[1]) : Int(raw.key[0])
+                        (key, value) = (raw.key, raw.value)
                     } else {
-                        key = try outLayouts[o].encodeKey(entry, keyGroup: keyGroup)
+                        throw refuse("an entry of state \(image.proxy.states[s].name) has neither stored bytes nor a decoded form", "The input is damaged; run cairn validate --deep on it.")
                     }
-                    let value = try raw.map { changed ? try outLayouts[o].encodeValue(entry) : $0.value } ?? outLayouts[o].encodeValue(entry)
                     try sorter.add(SortableEntry(keyGroup: keyGroup, key: [UInt8(o >> 8), UInt8(o & 0xFF)] + key, namespace: nil, userKey: nil, value: value, ttl: nil))
                 }
             }
