@@ -66,8 +66,11 @@ public struct FlinkStateRewriter {
     /// What `write` produced: the operators to put into `_metadata`, the state files (name in DEST → staged path),
     /// and a line per change.
     public struct Output {
+        /// The rewritten operators (same ids), to replace the input's in `_metadata`.
         public var operators: [FlinkOperatorState]
+        /// New state files: the relative name in DEST → where the file was staged.
         public var files: [String: String]
+        /// One line per change, for the report.
         public var changes: [String]
     }
 
