@@ -193,4 +193,35 @@ struct FlinkStateRewriterTests {
             #expect(e.description.contains("hashCode"), "\(e)")
         }
     }
+
+    @Test("refusals name what and what to do, and write nothing: operator state at another parallelism, unknown states, max parallelism below parallelism")
+    func refusals() throws {
+        let scratch = try Scratch()
+        let input = try FlinkSnapshot(source: Self.hashmapSavepoint)
+        var cases: [(RewritePlan, String)] = []
+        var p1 = RewritePlan()
+        p1.parallelism = [.init(op: .init("throttle"), parallelism: 3)]
+        cases.append((p1, "redistributes operator state"))
+        var p2 = RewritePlan()
+        p2.dropStates = ["keyed-state/nope"]
+        cases.append((p2, "keyed-state/count"))
+        var p3 = RewritePlan()
+        p3.maxParallelismChanges = [.init(op: .init("keyed-state"), parallelism: 2)]
+        cases.append((p3, "max parallelism"))
+        var p4 = RewritePlan()
+        p4.expireTTLAt = 0
+        p4.ttl = [.init(state: "keyed-state/last-seen", millis: 1000)]
+        cases.append((p4, "has no TTL"))
+        for (plan, text) in cases {
+            do {
+                _ = try FlinkRewriter.rewrite(input, source: Self.hashmapSavepoint, to: scratch.path + "/out", plan: plan)
+                Issue.record("rewritten: \(text)")
+            } catch {
+                #expect(error.description.contains(text), "\(error)")
+                #expect(error.exitStatus == 2)
+            }
+            #expect(FilePaths.kind(scratch.path + "/out") == nil)
+            #expect(!FilePaths.list(scratch.path).contains { $0.contains(".cairn-") })
+        }
+    }
 }

@@ -111,9 +111,6 @@ public struct FlinkStateRewriter {
         }
         var changes: [String] = []
         let live = op.subtasks.filter { !$0.finished }
-        if op.fullyFinished || live.count < op.subtasks.count {
-            throw refuse("\(op.fullyFinished ? "all" : "some") of its subtasks finished", "A finished operator has no state to rewrite; drop it with --drop-operator, or rewrite a snapshot taken before it finished.")
-        }
         // The subtasks' proxies; the output's is their union by state name (Flink registers states lazily).
         var images: [(FlinkSubtaskState, FlinkKeyedProxyImage)] = []
         do {
@@ -135,6 +132,9 @@ public struct FlinkStateRewriter {
             }
             changes.append("\(name): max parallelism \(input.maxParallelism) → \(newMaxP), parallelism \(input.parallelism) → \(newP) (no keyed state)")
             return (op, [:], changes)
+        }
+        if op.fullyFinished || live.count < op.subtasks.count {
+            throw refuse("\(op.fullyFinished ? "all" : "some") of its subtasks finished", "Flink restores no keyed state into finished subtasks; rewrite a snapshot taken before they finished.")
         }
         var unionNames: [String] = []
         var unionRecords: [FlinkStateMetaRecord] = []
