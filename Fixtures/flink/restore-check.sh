@@ -20,7 +20,7 @@ V=2.3.0
 FLINK_BASE="${FLINK_BASE:-/tmp}"
 FLINK_LIB="$FLINK_BASE/flink-$V/lib"
 CAIRN="${CAIRN:-$REPO/.build/debug/cairn}"
-CASES="${CASES:-baseline drop rename offset relocate-reference relocate-copy}"
+CASES="${CASES:-baseline drop rename offset relocate-reference relocate-copy expire-ttl drop-state max-parallelism parallelism}"
 WORK="${WORK:-$(mktemp -d /tmp/cairn-restore-check.XXXXXX)}"
 KEEP_WORK="${KEEP_WORK:-0}"
 
@@ -163,6 +163,42 @@ for c in $CASES; do
       if run_job relocate-copy --restore-from "$base/$JOB/$(basename "$CHK")" && keyed_ok relocate-copy "$(records_before "$(first_values relocate-copy | tr -d " " | tr , "\n" | sort -n | tail -1)")"; then
         pass "$c" "counts sum to the records read before the checkpoint; $(line relocate-copy RESTORED_KEYED)"
       else fail "$c" "see $WORK/relocate-copy.log"; fi ;;
+    expire-ttl)
+      # State-level rewrite into a canonical savepoint. The keyed "count" state has a one-hour TTL: with --now a
+      # day ahead every count has expired and is dropped (the job finds no count for any key); with --now = the
+      # time of the rewrite (minutes after the savepoint) every count is kept.
+      later=$(( $(date +%s) * 1000 + 86400000 )); now_ms=$(( $(date +%s) * 1000 ))
+      "$CAIRN" rewrite "$SP" "$WORK/out/expired" --expire-ttl --now "$later" --ttl keyed-state/count=1h > "$WORK/expired.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/expired.rewrite")"; continue; }
+      "$CAIRN" rewrite "$SP" "$WORK/out/unexpired" --expire-ttl --now "$now_ms" --ttl 1h > "$WORK/unexpired.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/unexpired.rewrite")"; continue; }
+      run_job expire-ttl --restore-from "$WORK/out/expired"; l="$(line expire-ttl RESTORED_KEYED)"
+      if [[ -n "$l" ]] && (( $(kv "$l" keys) > 0 )) && [[ "$(kv "$l" withCount)" == 0 ]] \
+         && run_job expire-ttl-now --restore-from "$WORK/out/unexpired" && keyed_ok expire-ttl-now "$(records_before "$NEXT")"; then
+        pass "$c" "--now +1 day: $l; --now = now: $(line expire-ttl-now RESTORED_KEYED)"
+      else fail "$c" "see $WORK/expire-ttl.log and $WORK/expire-ttl-now.log"; fi ;;
+    drop-state)
+      # keyed-state/last-seen removed from the proxy and the data: the job registers it anew, the counts continue.
+      "$CAIRN" rewrite "$SP" "$WORK/out/drop-state" --drop-state keyed-state/last-seen > "$WORK/drop-state.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/drop-state.rewrite")"; continue; }
+      if "$CAIRN" dump "$WORK/out/drop-state" --state keyed-state/last-seen --limit 1 > /dev/null 2>&1; then fail "$c" "last-seen is still in the output"; continue; fi
+      if run_job drop-state --restore-from "$WORK/out/drop-state" && keyed_ok drop-state "$(records_before "$NEXT")"; then
+        pass "$c" "last-seen gone from the savepoint; $(line drop-state RESTORED_KEYED)"
+      else fail "$c" "see $WORK/drop-state.log"; fi ;;
+    max-parallelism)
+      # keyed-state goes from 256 key groups (2-byte prefix) to 128 (1-byte prefix); every key re-hashed. The job
+      # runs keyed-state with max parallelism 128, which the original savepoint does not match.
+      "$CAIRN" rewrite "$SP" "$WORK/out/maxp" --max-parallelism keyed-state=128 > "$WORK/maxp.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/maxp.rewrite")"; continue; }
+      run_job max-parallelism-original --restore-from "$SP" --max-parallelism-keyed 128; orig=$?
+      if (( orig == 3 )) && grep -q "Max parallelism mismatch" "$WORK/max-parallelism-original.log" && run_job max-parallelism --restore-from "$WORK/out/maxp" --max-parallelism-keyed 128 && keyed_ok max-parallelism "$(records_before "$NEXT")"; then
+        pass "$c" "original refused at max parallelism 128; rewritten 256 → 128 key groups: $(line max-parallelism RESTORED_KEYED)"
+      else fail "$c" "original exit $orig; see $WORK/max-parallelism-original.log and $WORK/max-parallelism.log"; fi ;;
+    parallelism)
+      # The retained RocksDB incremental checkpoint (SST files) with keyed-state re-split from 3 to 2 subtasks and
+      # written as a canonical savepoint; the job runs keyed-state at parallelism 2. window-reduce's window contents
+      # are dropped too, so every keyed state is canonical and _metadata is marked a canonical savepoint.
+      "$CAIRN" rewrite "$CHK" "$WORK/out/par/$(basename "$CHK")" --relocate "$INC" --parallelism keyed-state=2 --drop-state window-reduce/window-contents > "$WORK/par.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/par.rewrite")"; continue; }
+      grep -q "marked as a canonical savepoint" "$WORK/par.rewrite" || { fail "$c" "not marked as a savepoint: $(cat "$WORK/par.rewrite")"; continue; }
+      if run_job parallelism --restore-from "$WORK/out/par/$(basename "$CHK")" --parallelism-keyed 2 && keyed_ok parallelism "$(records_before "$(first_values parallelism | tr -d " " | tr , "\n" | sort -n | tail -1)")"; then
+        pass "$c" "RocksDB incremental → canonical, 3 → 2 subtasks; $(line parallelism RESTORED_KEYED)"
+      else fail "$c" "see $WORK/parallelism.log"; fi ;;
     *) fail "$c" "unknown case" ;;
   esac
 done

@@ -19,6 +19,15 @@ public struct FlinkMetadataEdit {
 
     // MARK: operators
 
+    /// Puts operators whose state was rewritten (`FlinkStateRewriter`) in place of the input's, by operator id,
+    /// with the lines that describe what changed.
+    public mutating func replaceOperators(_ replacements: [FlinkOperatorState], changes lines: [String]) {
+        for op in replacements {
+            if let i = metadata.operators.firstIndex(where: { $0.id == op.id }) { metadata.operators[i] = op }
+        }
+        changes += lines
+    }
+
     static func label(_ op: FlinkOperatorState) -> String {
         var parts = [op.id.hex]
         if let uid = op.uid { parts.insert(uid, at: 0) }
@@ -68,6 +77,30 @@ public struct FlinkMetadataEdit {
         } else {
             changes.append("renamed \(r.old) → \(r.new): operator id \(old.id.hex) → \(newID.hex) (metadata v\(metadata.version) stores ids, not uids)")
         }
+    }
+
+    /// After a state-level rewrite: marks the output a canonical savepoint (the v4+ `CheckpointProperties` trailer)
+    /// when every operator's keyed state now is one (`KeyGroupsSavepointStateHandle`); otherwise the input's
+    /// properties stay, and the report says why. v3 metadata has no properties.
+    public mutating func markCanonicalSavepoint() {
+        guard metadata.version >= 4 else { return }
+        let p = metadata.properties
+        if p?.isSavepoint == true && p?.savepointFormat == "CANONICAL" { return }
+        let other = metadata.operators.first { op in
+            op.subtasks.contains { st in
+                guard let h = st.managedKeyedState ?? st.rawKeyedState else { return false }
+                if case .keyGroups(7, _, _, _, _) = h { return false }
+                return true
+            }
+        }
+        let was = p.map { $0.isSavepoint ? "\($0.savepointFormat ?? "") savepoint" : ($0.typeName ?? "checkpoint") } ?? "unknown"
+        if let other {
+            changes.append("_metadata keeps the input's checkpoint properties (\(was)): \(Self.short(other)) still holds keyed state in the input's format")
+            return
+        }
+        metadata.trailer = FlinkSavepointTrailer.canonical
+        metadata.properties = FlinkPropertiesScanner.scan(FlinkSavepointTrailer.canonical)
+        changes.append("_metadata marked as a canonical savepoint (was: \(was))")
     }
 
     // MARK: source offsets

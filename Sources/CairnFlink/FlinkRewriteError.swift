@@ -31,11 +31,18 @@ public enum FlinkRewriteError: CairnError {
     case unwritable(String)
     /// Reading or writing a file failed.
     case io(IOError)
+    /// A state named in the plan (`--drop-state`, `--ttl`) is not a keyed state of that operator.
+    case unknownState(option: String, name: String, available: [String])
+    /// The keyed state of an operator cannot be rewritten as asked (a key type without a recomputable hash code,
+    /// operator state that a parallelism change would have to split, a TTL state without a duration …).
+    case cannotRewriteState(operator: String, reason: String, hint: String)
+    /// The input's keyed state could not be read or decoded.
+    case unreadableState(String)
 
     /// 1 when the input snapshot is damaged, 2 for usage and I/O problems (the command line contract).
     public var exitStatus: Int32 {
         switch self {
-        case .invalidInput: 1
+        case .invalidInput, .unreadableState: 1
         default: 2
         }
     }
@@ -78,6 +85,12 @@ public enum FlinkRewriteError: CairnError {
             return "cannot write _metadata: \(why)"
         case .io(let e):
             return "\(e)"
+        case .unknownState(let option, let name, let available):
+            return "\(option): no keyed state \"\(name)\"; the keyed states are: " + (available.isEmpty ? "none" : available.joined(separator: ", "))
+        case .cannotRewriteState(let op, let reason, let hint):
+            return "cannot rewrite the keyed state of \(op): \(reason). \(hint)"
+        case .unreadableState(let why):
+            return "the input's keyed state cannot be read, so nothing was written: \(why)"
         }
     }
 }

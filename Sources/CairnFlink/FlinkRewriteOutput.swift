@@ -18,6 +18,8 @@ public struct FlinkRewriteOutput {
     let snapshot: FlinkSnapshot
     let metadata: FlinkCheckpointMetadata
     let newFiles: [String: [UInt8]]
+    /// New files for DEST already written to disk (name → path), hard-linked or copied into place.
+    let stagedFiles: [String: String]
     let originalPaths: [String: String]
     let copyFiles: Bool
     let destination: String
@@ -29,8 +31,9 @@ public struct FlinkRewriteOutput {
     private var absoluteCopies: [String: String] = [:]
 
     public init(snapshot: FlinkSnapshot, metadata: FlinkCheckpointMetadata, newFiles: [String: [UInt8]], originalPaths: [String: String],
-                copyFiles: Bool, destination: String, checks: @escaping Checks) {
+                copyFiles: Bool, destination: String, stagedFiles: [String: String] = [:], checks: @escaping Checks) {
         self.checks = checks
+        self.stagedFiles = stagedFiles
         self.snapshot = snapshot
         self.metadata = metadata
         self.newFiles = newFiles
@@ -59,7 +62,7 @@ public struct FlinkRewriteOutput {
         var remote = Set<String>()
         for (role, ref) in references {
             if ref.relative {
-                guard newFiles[ref.path] == nil, relativeCopies[ref.path] == nil else { continue }
+                guard newFiles[ref.path] == nil, stagedFiles[ref.path] == nil, relativeCopies[ref.path] == nil else { continue }
                 guard !ref.path.hasPrefix("/"), !ref.path.split(separator: "/").contains("..") else {
                     throw .invalidInput(source: snapshot.location.metadataPath, problems: [ValidationProblem(
                         code: "pathTraversal", "the relative file name \(ref.path) leaves the snapshot directory",
@@ -145,6 +148,11 @@ public struct FlinkRewriteOutput {
                 try FileOperations.write(data, to: temp + "/" + name)
                 files += 1
                 bytes += Int64(data.count)
+            }
+            for (name, from) in stagedFiles.sorted(by: { $0.key < $1.key }) {
+                try FileOperations.linkOrCopy(from, to: temp + "/" + name)
+                files += 1
+                bytes += FilePaths.size(temp + "/" + name) ?? 0
             }
             for (name, from) in relativeCopies.sorted(by: { $0.key < $1.key }) {
                 let target = temp + "/" + name

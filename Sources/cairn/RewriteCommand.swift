@@ -13,11 +13,17 @@ struct RewriteCommand: AsyncParsableCommand {
             The input is never modified. The output is written beside DEST, validated, and only then moved into place; \
             any problem leaves nothing at DEST.
 
-            Native snapshots (.cairn) take every option. Flink savepoints and retained checkpoints are rewritten at the \
-            metadata level into a new directory (DEST), with _metadata in the input's version: --drop-operator, \
-            --rename-uid (the operator id becomes the uid's hash, as Flink computes it), --set-offset for Kafka and \
-            number-sequence splits, and --relocate to move absolute paths to a new base. A Flink source with DEST \
-            ending in .cairn is converted into a native snapshot.
+            Native snapshots (.cairn) take every option but --drop-state, --ttl and --max-parallelism OP=N. Flink \
+            savepoints and retained checkpoints are rewritten into a new directory (DEST), with _metadata in the \
+            input's version. Metadata-level options: --drop-operator, --rename-uid (the operator id becomes the uid's \
+            hash, as Flink computes it), --set-offset for Kafka and number-sequence splits, and --relocate to move \
+            absolute paths to a new base. State-level options: --drop-state, --expire-ttl, --max-parallelism and \
+            --parallelism; the keyed state of every operator they change is read (canonical or native savepoint, \
+            heap or RocksDB checkpoint) and written as a canonical savepoint (one file per subtask in DEST). A Flink \
+            snapshot does not record TTL durations: --expire-ttl needs --ttl DURATION (every TTL state) or \
+            --ttl OP/STATE=DURATION. --max-parallelism re-hashes every key as Flink does; keys whose hashCode Cairn \
+            cannot compute (POJOs, enums, Kryo) are refused. A Flink source with DEST ending in .cairn is converted \
+            into a native snapshot.
 
             Operators are named by uid, by operator id (32 hex digits) or by name.
 
@@ -28,6 +34,9 @@ struct RewriteCommand: AsyncParsableCommand {
               cairn rewrite chk-42.cairn out.cairn --migrate plan.yaml
               cairn rewrite chk-42.cairn out.cairn --parallelism orders-agg=8 --drop-inflight
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v2 --rename-uid throttle=throttle-v2
+              cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v3 --drop-state keyed-state/last-seen
+              cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v3 --expire-ttl --now 2026-12-01T00:00:00Z --ttl keyed-state/count=1h
+              cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v4 --max-parallelism keyed-state=512 --parallelism keyed-state=4
               cairn rewrite /ckpt/8f3a…/chk-42 /mnt/restore/chk-42 --relocate /mnt/restore --copy-files
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp.cairn --compression lz4
             """)
@@ -47,8 +56,14 @@ struct RewriteCommand: AsyncParsableCommand {
     @Option(name: .customLong("set-offset"), help: ArgumentHelp("Set where a source split resumes.", valueName: "SOURCE_UID:SPLIT=POSITION"))
     var setOffset: [String] = []
 
-    @Flag(name: .customLong("expire-ttl"), help: "Drop keyed entries whose TTL ran out at --now (native).")
+    @Option(name: .customLong("drop-state"), help: ArgumentHelp("Flink: remove a keyed state (its registration and data).", valueName: "OP/STATE"))
+    var dropState: [String] = []
+
+    @Flag(name: .customLong("expire-ttl"), help: "Drop keyed entries whose TTL ran out at --now (Flink: give durations with --ttl).")
     var expireTTL = false
+
+    @Option(help: ArgumentHelp("Flink: time-to-live for --expire-ttl, of one state or (without OP/STATE=) of all; e.g. 1h, 90s, 3600000.", valueName: "[OP/STATE=]DURATION"))
+    var ttl: [String] = []
 
     @Option(help: ArgumentHelp("The time TTL is judged at: epoch milliseconds or YYYY-MM-DDTHH:MM:SSZ.", valueName: "TIME"))
     var now: String?
@@ -59,14 +74,14 @@ struct RewriteCommand: AsyncParsableCommand {
     @Option(help: "Block compression of a native output: zstd, zstd:LEVEL, lz4 or none (default: as the input, zstd:1 for Flink).")
     var compression: String?
 
-    @Option(help: ArgumentHelp("Change an operator's parallelism, moving key-group ranges (native).", valueName: "OP=N"))
+    @Option(help: ArgumentHelp("Change an operator's parallelism, moving key-group ranges.", valueName: "OP=N"))
     var parallelism: [String] = []
 
     @Flag(name: .customLong("drop-inflight"), help: "Let --parallelism discard in-flight buffers instead of refusing.")
     var dropInFlight = false
 
-    @Option(name: .customLong("max-parallelism"), help: ArgumentHelp("Change the number of key groups, re-hashing every key (native).", valueName: "N"))
-    var maxParallelism: Int?
+    @Option(name: .customLong("max-parallelism"), help: ArgumentHelp("Change the number of key groups, re-hashing every key: of every operator (N) or, Flink, of one (OP=N).", valueName: "[OP=]N"))
+    var maxParallelism: [String] = []
 
     @Option(help: ArgumentHelp("Flink: rewrite absolute paths to this base directory.", valueName: "NEW_BASE"))
     var relocate: String?
@@ -88,7 +103,13 @@ struct RewriteCommand: AsyncParsableCommand {
         if let n = now, CivilTime.parseMillis(n) == nil {
             throw ValidationError("--now must be epoch milliseconds or YYYY-MM-DDTHH:MM:SSZ, got \"\(n)\"")
         }
-        if let m = maxParallelism, !(1...32768).contains(m) { throw ValidationError("--max-parallelism must be 1…32768") }
+        for m in maxParallelism {
+            guard let n = Int(m.split(separator: "=").last ?? ""), (1...32768).contains(n), m.split(separator: "=", omittingEmptySubsequences: false).count <= 2 else {
+                throw ValidationError("--max-parallelism takes N or OP=N with N in 1…32768, got \"\(m)\"")
+            }
+        }
+        if maxParallelism.filter({ !$0.contains("=") }).count > 1 { throw ValidationError("--max-parallelism N (for every operator) can be given once") }
+        if !ttl.isEmpty && !expireTTL { throw ValidationError("--ttl goes with --expire-ttl --now TIME") }
         if dropInFlight && parallelism.isEmpty { throw ValidationError("--drop-inflight only goes with --parallelism") }
         if (relocateFrom != nil) && relocate == nil { throw ValidationError("--relocate-from needs --relocate") }
     }
@@ -107,7 +128,12 @@ struct RewriteCommand: AsyncParsableCommand {
         plan.compression = compression.flatMap(CompressionSetting.init(parsing:))
         plan.parallelism = try parallelism.map { s throws(UsageError) in try RewritePlan.ParallelismChange(parsing: s) }
         plan.dropInFlight = dropInFlight
-        plan.maxParallelism = maxParallelism
+        plan.maxParallelism = maxParallelism.first(where: { !$0.contains("=") }).flatMap { Int($0) }
+        plan.maxParallelismChanges = try maxParallelism.filter { $0.contains("=") }.map { s throws(UsageError) in
+            do { return try RewritePlan.ParallelismChange(parsing: s) } catch { throw UsageError("--max-parallelism takes OP=N, got \"\(s)\"") }
+        }
+        plan.dropStates = dropState
+        plan.ttl = try ttl.map { s throws(UsageError) in try RewritePlan.TTLSetting(parsing: s) }
         plan.relocation = relocate.map { RewritePlan.Relocation(from: relocateFrom, to: $0, mode: copyFiles ? .copy : .reference) }
         return plan
     }
@@ -121,10 +147,13 @@ struct RewriteCommand: AsyncParsableCommand {
         case let flink as FlinkSnapshot:
             let unsupported = plan.nativeOnlyOptions + (plan.compression != nil ? ["--compression"] : [])
             guard unsupported.isEmpty else {
-                throw UsageError("\(unsupported.joined(separator: ", ")) work on native snapshots; convert first (cairn rewrite \(source) x.cairn), or rewrite the Flink metadata with --drop-operator, --rename-uid, --set-offset, --relocate")
+                throw UsageError("\(unsupported.joined(separator: ", ")) work on native snapshots; convert first (cairn rewrite \(source) x.cairn), or rewrite the Flink snapshot with --drop-operator, --rename-uid, --set-offset, --relocate, --drop-state, --expire-ttl, --max-parallelism, --parallelism")
             }
             report = try FlinkRewriter.rewrite(flink, source: source, to: dest, plan: plan)
         default:
+            guard plan.flinkOnlyOptions.isEmpty else {
+                throw UsageError("\(plan.flinkOnlyOptions.joined(separator: ", ")) apply to Flink snapshots; a native snapshot records TTLs and takes --expire-ttl, --migrate, --max-parallelism N")
+            }
             guard plan.relocation == nil else { throw UsageError("--relocate applies to Flink snapshots; native snapshots hold no paths") }
             report = try NativeRewriter.rewrite(source: source, to: dest, plan: plan)
         }
@@ -135,7 +164,7 @@ struct RewriteCommand: AsyncParsableCommand {
     private func convert(_ view: FlinkSnapshot, plan: RewritePlan) throws -> RewriteReport {
         var other = plan
         other.compression = nil
-        guard other.nativeOnlyOptions.isEmpty, other.dropOperators.isEmpty, other.renameUIDs.isEmpty, other.setOffsets.isEmpty,
+        guard other.nativeOnlyOptions.isEmpty, other.stateOptions.isEmpty, other.flinkOnlyOptions.isEmpty, other.dropOperators.isEmpty, other.renameUIDs.isEmpty, other.setOffsets.isEmpty,
               other.relocation == nil else {
             throw UsageError("converting \(source) to \(dest) takes only --compression; rewrite the Flink snapshot into a directory first, or rewrite the converted .cairn")
         }

@@ -9,14 +9,17 @@ import Glibc
 import Darwin
 #endif
 
-/// Rewrites a Flink savepoint or retained checkpoint at the metadata level into a new directory that Flink restores
-/// from: `_metadata` in the input's version plus the relative files it needs (hard-linked where possible). Drops
+/// Rewrites a Flink savepoint or retained checkpoint into a new directory that Flink restores from: `_metadata` in
+/// the input's version plus the relative files it needs (hard-linked where possible). At the metadata level it drops
 /// operators, renames uids (the id follows, as Flink hashes it), sets source split positions and relocates absolute
-/// paths. The input is checked first and never changed; the output is written beside DEST, validated, and only
-/// then renamed into place.
+/// paths; at the state level (`FlinkStateRewriter`) it drops states, expires TTL entries, changes max parallelism
+/// and parallelism, writing the keyed state of the operators it changes as a canonical savepoint. The input is
+/// checked first and never changed; the output is written beside DEST, validated, and only then renamed into place.
 public enum FlinkRewriter {
+    /// Rewrites `snapshot` into `destination` by `plan`; `state` carries further per-entry transforms (library use),
+    /// to which the plan's state-level options are added.
     public static func rewrite(_ snapshot: FlinkSnapshot, source: String, to destination: String,
-                               plan: RewritePlan) throws(FlinkRewriteError) -> RewriteReport {
+                               plan: RewritePlan, state custom: FlinkStateRewriter? = nil) throws(FlinkRewriteError) -> RewriteReport {
         var edit = FlinkMetadataEdit(snapshot: snapshot)
         let dest = FileOperations.absolute(destination)
         guard FilePaths.kind(dest) == nil else { throw .destinationExists(destination) }
@@ -27,14 +30,30 @@ public enum FlinkRewriter {
         let inputProblems = SnapshotValidator.validate(source: source, view: snapshot, deep: false).errors
         guard inputProblems.isEmpty else { throw .invalidInput(source: source, problems: inputProblems) }
 
+        var stateRewriter = custom ?? FlinkStateRewriter(snapshot: snapshot)
+        stateRewriter.sortMemory = plan.sortMemory
+        try configure(&stateRewriter, plan: plan, snapshot: snapshot)
+        var g = SystemRandomNumberGenerator()
+        let staging = FilePaths.parent(dest) + "/." + FilePaths.lastComponent(dest) + ".cairn-stage-\(getpid())-\(UInt32.random(in: 0...UInt32.max, using: &g))"
+        defer { FileOperations.removeTree(staging) }
+        var staged: [String: String] = [:]
+        if !stateRewriter.isEmpty {
+            let out = try stateRewriter.write(staging: staging)
+            edit.replaceOperators(out.operators, changes: out.changes)
+            staged = out.files
+        } else if plan.expireTTLAt != nil {
+            edit.replaceOperators([], changes: ["--expire-ttl: no keyed state has time-to-live; nothing expired"])
+        }
+
         for ref in plan.dropOperators { try edit.drop(ref) }
         for rename in plan.renameUIDs { try edit.rename(rename) }
         try edit.setOffsets(plan.setOffsets)
         if let r = plan.relocation { try edit.relocate(r, source: source) }
+        if !stateRewriter.isEmpty { edit.markCanonicalSavepoint() }
 
         var output = FlinkRewriteOutput(snapshot: snapshot, metadata: edit.metadata, newFiles: edit.newFiles,
                                         originalPaths: edit.originalPaths, copyFiles: plan.relocation?.mode == .copy,
-                                        destination: dest) { view, place in
+                                        destination: dest, stagedFiles: staged) { view, place in
             SnapshotValidator.validate(source: place, view: view, deep: false).errors
         }
         try output.checkReferences()

@@ -2,8 +2,10 @@ import CairnCore
 import CairnFormat
 import CairnModel
 
-/// What `cairn rewrite` changes. Native snapshots accept every field; Flink savepoints and retained checkpoints
-/// accept the metadata-level ones (drop, rename, set offset, relocate). An empty plan copies the input anew.
+/// What `cairn rewrite` changes. Native snapshots accept every field but the Flink-only ones; Flink savepoints and
+/// retained checkpoints accept the metadata-level ones (drop, rename, set offset, relocate) and the state-level
+/// ones (drop state, expire TTL, max parallelism, parallelism), which write keyed state as a canonical savepoint.
+/// An empty plan copies the input anew.
 public struct RewritePlan: Sendable {
     public typealias OperatorRef = OperatorReference
     public typealias UIDRename = CairnModel.UIDRename
@@ -43,7 +45,46 @@ public struct RewritePlan: Sendable {
         }
     }
 
+    /// `--ttl [[OP/]STATE=]DURATION`: a state's time-to-live for `--expire-ttl` on Flink input, whose snapshots do
+    /// not record it; without a state, it applies to every TTL state that has no own setting.
+    public struct TTLSetting: Sendable, Hashable {
+        public var state: String?
+        public var millis: Int64
+        public init(state: String?, millis: Int64) {
+            self.state = state
+            self.millis = millis
+        }
+        public init(parsing text: String) throws(UsageError) {
+            let eq = text.lastIndex(of: "=")
+            let durationText = eq.map { String(text[text.index(after: $0)...]) } ?? text
+            guard let ms = Self.millis(durationText), ms > 0 else {
+                throw UsageError("--ttl takes [OP/]STATE=DURATION or DURATION, with DURATION like 3600000, 90s, 30m, 1h or 7d; got \"\(text)\"")
+            }
+            let state = eq.map { String(text[..<$0]) }
+            if let state, state.isEmpty { throw UsageError("--ttl \(text): the state name before = is empty") }
+            self.init(state: state, millis: ms)
+        }
+        /// Milliseconds of `3600000`, `500ms`, `90s`, `30m`, `1h`, `7d`.
+        public static func millis(_ text: String) -> Int64? {
+            let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+            for (suffix, factor) in units where text.hasSuffix(suffix) {
+                guard let n = Int64(text.dropLast(suffix.count)) else { continue }
+                let (v, overflow) = n.multipliedReportingOverflow(by: factor)
+                return overflow ? nil : v
+            }
+            return Int64(text)
+        }
+    }
+
     public var dropOperators: [OperatorRef] = []
+    /// `--drop-state [OP/]STATE` (Flink): remove a keyed state from the serialization proxy and its data.
+    public var dropStates: [String] = []
+    /// `--ttl` (Flink): time-to-live per state (or for all) for `--expire-ttl`.
+    public var ttl: [TTLSetting] = []
+    /// `--max-parallelism OP=N` (Flink): one operator's new max parallelism; `maxParallelism` changes every operator.
+    public var maxParallelismChanges: [ParallelismChange] = []
+    /// Bytes of keyed entries a Flink state rewrite sorts in memory before spilling a run to disk.
+    public var sortMemory = 64 << 20
     public var renameUIDs: [UIDRename] = []
     public var setOffsets: [OffsetAssignment] = []
     /// Drop keyed entries whose TTL ran out at this time (milliseconds since the epoch), by each state's TTL.
@@ -62,10 +103,26 @@ public struct RewritePlan: Sendable {
     /// The options that only native snapshots support, named as on the command line, for a clear refusal on Flink input.
     public var nativeOnlyOptions: [String] {
         var out: [String] = []
-        if expireTTLAt != nil { out.append("--expire-ttl") }
         if migration != nil || !valueMigrations.isEmpty { out.append("--migrate") }
+        return out
+    }
+
+    /// The options that rewrite state (not only metadata); on Flink input they write keyed state as a canonical savepoint.
+    public var stateOptions: [String] {
+        var out: [String] = []
+        if expireTTLAt != nil { out.append("--expire-ttl") }
+        if !dropStates.isEmpty { out.append("--drop-state") }
         if !parallelism.isEmpty { out.append("--parallelism") }
-        if maxParallelism != nil { out.append("--max-parallelism") }
+        if maxParallelism != nil || !maxParallelismChanges.isEmpty { out.append("--max-parallelism") }
+        return out
+    }
+
+    /// The options that only Flink input takes.
+    public var flinkOnlyOptions: [String] {
+        var out: [String] = []
+        if !dropStates.isEmpty { out.append("--drop-state") }
+        if !ttl.isEmpty { out.append("--ttl") }
+        if !maxParallelismChanges.isEmpty { out.append("--max-parallelism OP=N") }
         return out
     }
 }

@@ -30,6 +30,8 @@
  *                             prints JOB_STATUS FAILED with the cause and exits with status 3.
  *   --run-s S                 how long to run after the restore (default 4)
  *   --allow-non-restored      skip savepoint state that maps to no operator (allowNonRestoredState)
+ *   --max-parallelism-keyed N max parallelism of keyed-state (default 256, as in fixture generation)
+ *   --parallelism-keyed N     parallelism of keyed-state (default 3, as in fixture generation)
  *   --rename OLD=NEW          (repeatable) use uid NEW where the job normally uses uid OLD
  *   --without OPERATOR        (repeatable) leave out union-sink or window-reduce (window-reduce takes the sink along)
  *
@@ -116,6 +118,8 @@ public class CairnFixtureJob {
         String restoreFrom = null;
         long runS = 4;
         boolean allowNonRestored = false;
+        int keyedMaxParallelism = 256;
+        int keyedParallelism = 3;
         Map<String, String> renames = new LinkedHashMap<>();
         Set<String> without = new HashSet<>();
         Map<String, String> conf = new LinkedHashMap<>();
@@ -143,6 +147,8 @@ public class CairnFixtureJob {
                 case "--restore-from": restoreFrom = v; i++; break;
                 case "--run-s": runS = Long.parseLong(v); i++; break;
                 case "--allow-non-restored": allowNonRestored = true; break;
+                case "--max-parallelism-keyed": keyedMaxParallelism = Integer.parseInt(v); i++; break;
+                case "--parallelism-keyed": keyedParallelism = Integer.parseInt(v); i++; break;
                 case "--rename": {
                     int eq = v.indexOf('=');
                     renames.put(v.substring(0, eq), v.substring(eq + 1));
@@ -199,7 +205,7 @@ public class CairnFixtureJob {
         DataStream<Long> keyed = enriched
                 .keyBy(new ModKey(keys), Types.LONG)
                 .process(new KeyedStateFunction(slowEvery, attrLen), Types.LONG)
-                .uid(renames.getOrDefault("keyed-state", "keyed-state")).name("keyed-state").setParallelism(3).setMaxParallelism(256);
+                .uid(renames.getOrDefault("keyed-state", "keyed-state")).name("keyed-state").setParallelism(keyedParallelism).setMaxParallelism(keyedMaxParallelism);
 
         if (!without.contains("window-reduce")) {
         // ---- window operator: processing-time tumbling window (60 s) + reduce; maxParallelism 128
