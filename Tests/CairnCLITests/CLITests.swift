@@ -26,6 +26,12 @@ struct CLI {
         return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
+    /// `run` without holding a cooperative thread, for long runs (see `TestProcess.runDetached`).
+    static func runDetached(_ args: [String], environment: [String: String] = [:]) async throws -> Result {
+        let r = try await TestProcess.runDetached(binary, args, environment: environment)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
+    }
+
     static func temporaryDirectory() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -29,7 +29,7 @@ struct FlinkDumpCLITests {
 
     @Test("every keyed state of every Flink 2.3 fixture dumps the values Flink's own serializers read",
           .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment), .timeLimit(.minutes(10)))
-    func sameAsTheJVM() throws {
+    func sameAsTheJVM() async throws {
         let base = try #require(Self.flinkRuntime.location, Comment(rawValue: Self.flinkRuntime.missingMessage))
         let work = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
@@ -37,7 +37,7 @@ struct FlinkDumpCLITests {
         let compare = Self.flink.appendingPathComponent("compare_dump.py").path
         var compared = 0, entries = 0
         for dir in Self.snapshots("2.3") {
-            let java = try TestProcess.run(command: "bash", [script, dir.path],
+            let java = try await TestProcess.runDetached(command: "bash", [script, dir.path],
                                            environment: ["FLINK_BASE": base, "BUILD": work.appendingPathComponent("build").path])
             try #require(java.status == 0, "Java dumper on \(dir.path): \(java.stderr.suffix(2000))")
             var byState: [String: [String]] = [:]
@@ -49,7 +49,7 @@ struct FlinkDumpCLITests {
             #expect(!byState.isEmpty, "\(dir.path): the Java dumper printed no keyed state")
             let changelog = dir.path.contains("/changelog/")
             for (selector, javaLines) in byState.sorted(by: { $0.key < $1.key }) {
-                let cairn = try CLI.run(["dump", dir.path, "--state", selector])
+                let cairn = try await CLI.runDetached(["dump", dir.path, "--state", selector])
                 if changelog {
                     // The Java dumper prints only the materialized part; Cairn refuses rather than print an old state.
                     #expect(cairn.status == 1 && cairn.stderr.contains("changelog"), "\(dir.path) \(selector): \(cairn.stderr)")
@@ -62,7 +62,7 @@ struct FlinkDumpCLITests {
                 let a = work.appendingPathComponent("java.jsonl"), b = work.appendingPathComponent("cairn.jsonl")
                 try (javaLines.joined(separator: "\n") + "\n").write(to: a, atomically: true, encoding: .utf8)
                 try cairn.stdout.write(to: b, atomically: true, encoding: .utf8)
-                let diff = try TestProcess.run(command: "python3", [compare, a.path, b.path, "--max-report", "3"])
+                let diff = try await TestProcess.runDetached(command: "python3", [compare, a.path, b.path, "--max-report", "3"])
                 #expect(diff.status == 0, "\(dir.path) \(selector):\n\(diff.stdout.prefix(3000))")
                 compared += 1
                 entries += javaLines.count

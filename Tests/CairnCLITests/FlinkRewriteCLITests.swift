@@ -99,9 +99,9 @@ struct FlinkRewriteCLITests {
 
     @Test("real Flink 2.3 restores every rewrite, metadata and state level (Fixtures/flink/restore-check.sh, about 2.5 min)", .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment),
           .timeLimit(.minutes(10)))
-    func restoreCheck() throws {
+    func restoreCheck() async throws {
         let base = try #require(Self.flinkRuntime.location, Comment(rawValue: Self.flinkRuntime.missingMessage))
-        let r = try TestProcess.run(command: "bash", [CLI.root.appendingPathComponent("Fixtures/flink/restore-check.sh").path],
+        let r = try await TestProcess.runDetached(command: "bash", [CLI.root.appendingPathComponent("Fixtures/flink/restore-check.sh").path],
                                     environment: ["CAIRN": CLI.binary.path, "FLINK_BASE": base])
         let text = r.stdout
         #expect(r.status == 0, "\(text)\n\(r.stderr.suffix(4000))")

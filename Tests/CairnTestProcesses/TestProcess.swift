@@ -37,6 +37,28 @@ public enum TestProcess {
                       stderr: String(decoding: errData, as: UTF8.self), reason: p.terminationReason)
     }
 
+    /// `run`, awaited on a thread of its own instead of one of Swift's cooperative pool. Tests that run programs for
+    /// a minute or more (a Flink JVM) use it: on two cores the pool has two threads, and blocking both starves the
+    /// async tests beside them (an S3 download stalls until its read times out).
+    public static func runDetached(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
+                                   mergeOutput: Bool = false) async throws -> Output {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                do {
+                    continuation.resume(returning: try run(executable, arguments, environment: environment, mergeOutput: mergeOutput))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }.start()
+        }
+    }
+
+    /// `runDetached` for a program found on PATH.
+    public static func runDetached(command: String, _ arguments: [String], environment: [String: String] = [:],
+                                   mergeOutput: Bool = false) async throws -> Output {
+        try await runDetached(URL(fileURLWithPath: "/usr/bin/env"), [command] + arguments, environment: environment, mergeOutput: mergeOutput)
+    }
+
     /// Runs a program found on PATH (`python3`, `bash`), as `run` does.
     public static func run(command: String, _ arguments: [String], environment: [String: String] = [:], mergeOutput: Bool = false) throws -> Output {
         try run(URL(fileURLWithPath: "/usr/bin/env"), [command] + arguments, environment: environment, mergeOutput: mergeOutput)
