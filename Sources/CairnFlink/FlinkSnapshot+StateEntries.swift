@@ -8,14 +8,21 @@ extension FlinkSnapshot {
     /// RocksDB full and incremental checkpoints; only the key groups the query needs are read (RocksDB: the column
     /// family's SST files, scanned in key order).
     public func forEachStateEntry(_ query: StateEntryQuery, _ body: (JSONValue) throws -> Bool) throws {
+        var keyedNames: [OperatorID: [String]] = [:]
         let candidates = metadata.operators.compactMap { op -> StateSelector.Candidate? in
-            let names = stateMetaInfo(of: op).keyedStates.map(\.name)
+            let keyed = stateMetaInfo(of: op).keyedStates.map(\.name)
+            keyedNames[op.id] = keyed
+            let names = keyed + operatorStateNames(op).filter { !keyed.contains($0) }
             guard !names.isEmpty else { return nil }
             return StateSelector.Candidate(id: op.id, names: [op.uid, op.name].compactMap { $0 }.filter { !$0.isEmpty }, states: names)
         }
         let (id, state) = try StateSelector(candidates).resolve(query.state)
         guard let op = metadata.operators.first(where: { $0.id == id }) else { return }
         let display = op.uid ?? op.name ?? op.id.hex
+        if !(keyedNames[id] ?? []).contains(state) {
+            try forEachOperatorStateEntry(op, state: state, display: display, query: query, body)
+            return
+        }
         var emitted = 0
         var wantedKey: FlinkValue?
         var wantedGroup = query.keyGroup

@@ -10,8 +10,9 @@ struct DumpCommand: AsyncParsableCommand {
         commandName: "dump",
         abstract: "Print the entries of one state as JSON Lines, or every field of a native snapshot as JSON.",
         discussion: """
-            With --state, prints one JSON object per entry of a keyed state: key, namespace, user key (map state) \
-            and value, decoded with the serializers the snapshot records (docs/flink-values.md). Works for Flink \
+            With --state, prints one JSON object per entry of a state: for keyed state key, namespace, user key \
+            (map state) and value; for operator state each list element or broadcast entry per subtask; values \
+            decoded with the serializers the snapshot records (docs/flink-values.md). Works for Flink \
             canonical and native savepoints, hashmap and RocksDB checkpoints, .cairn files, and snapshots in a \
             store (STORE#SNAPSHOT). Only the key groups asked for are read.
 

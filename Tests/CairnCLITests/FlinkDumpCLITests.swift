@@ -27,7 +27,7 @@ struct FlinkDumpCLITests {
         text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    @Test("every keyed state of every Flink 2.3 fixture dumps the values Flink's own serializers read",
+    @Test("every keyed and operator state of every Flink 2.3 fixture dumps the values Flink's own serializers read",
           .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment), .timeLimit(.minutes(10)))
     func sameAsTheJVM() async throws {
         let base = try #require(Self.flinkRuntime.location, Comment(rawValue: Self.flinkRuntime.missingMessage))
@@ -35,22 +35,24 @@ struct FlinkDumpCLITests {
         defer { try? FileManager.default.removeItem(at: work) }
         let script = Self.flink.appendingPathComponent("dump-check.sh").path
         let compare = Self.flink.appendingPathComponent("compare_dump.py").path
-        var compared = 0, entries = 0
+        var compared = 0, entries = 0, operatorLines = 0
         for dir in Self.snapshots("2.3") {
-            let java = try await TestProcess.runDetached(command: "bash", [script, dir.path],
+            let java = try await TestProcess.runDetached(command: "bash", [script, dir.path, "--operator-state"],
                                            environment: ["FLINK_BASE": base, "BUILD": work.appendingPathComponent("build").path])
             try #require(java.status == 0, "Java dumper on \(dir.path): \(java.stderr.suffix(2000))")
             var byState: [String: [String]] = [:]
             for line in java.stdout.split(separator: "\n") {
-                guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], o["kind"] == nil,
+                guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                       let op = o["operator"] as? String, let state = o["state"] as? String else { continue }
+                if o["kind"] != nil { operatorLines += 1 }
                 byState["\(op)/\(state)", default: []].append(String(line))
             }
             #expect(!byState.isEmpty, "\(dir.path): the Java dumper printed no keyed state")
             let changelog = dir.path.contains("/changelog/")
             for (selector, javaLines) in byState.sorted(by: { $0.key < $1.key }) {
                 let cairn = try await CLI.runDetached(["dump", dir.path, "--state", selector])
-                if changelog {
+                let operatorState = javaLines.first?.contains("\"kind\":\"operator\"") == true
+                if changelog && !operatorState {
                     // The Java dumper prints only the materialized part; Cairn refuses rather than print an old state.
                     #expect(cairn.status == 1 && cairn.stderr.contains("changelog"), "\(dir.path) \(selector): \(cairn.stderr)")
                     continue
@@ -69,6 +71,7 @@ struct FlinkDumpCLITests {
             }
         }
         #expect(compared >= 100, "states compared: \(compared)")
+        #expect(operatorLines >= 1_000, "operator-state lines compared: \(operatorLines)")
         #expect(entries >= 10_000, "entries compared: \(entries)")
     }
 
@@ -120,6 +123,10 @@ struct FlinkDumpCLITests {
         #expect(changelog.status == 1 && changelog.stderr.contains("changelog"), "\(changelog.stderr)")
         let heapRaw = try CLI.run(["dump", try Self.snapshot("2.3", "hashmap", "chk-"), "--state", "count", "--raw"])
         #expect(heapRaw.status == 2 && heapRaw.stderr.contains("heap"), "\(heapRaw.stderr)")
+        let operatorKey = try CLI.run(["dump", sp, "--state", "throttle/recent-values", "--key", "1"])
+        #expect(operatorKey.status == 2 && operatorKey.stderr.contains("operator state"), "\(operatorKey.stderr)")
+        let elements = Self.lines(try CLI.run(["dump", sp, "--state", "throttle/recent-values", "--limit", "5"]).stdout)
+        #expect(elements.count == 5 && elements.allSatisfy { $0["kind"] as? String == "operator" && $0["index"] is Int && $0["value"] is String })
         let noState = try CLI.run(["dump", sp, "--limit", "3"])
         #expect(noState.status != 0 && noState.stderr.contains("--state"), "\(noState.stderr)")
     }
