@@ -67,9 +67,11 @@ extension FlinkSnapshot {
             }
             switch handle {
             case .keyGroups:
+                guard let stateID = proxy.states.firstIndex(where: { $0.name == state }) else { continue }
                 try located(at) {
-                    try forEachKeyGroupEntry(operator: op, subtask: st, state: state, keyGroup: wantedGroup, raw: query.raw) { entry, raw in
-                        try emit(entry, raw: raw)
+                    try forEachKeyGroupFileEntry(operator: op, subtask: st, proxy: proxy, keySerializer: keySerializer, keyGroup: wantedGroup,
+                                                 only: stateID, decode: { _ in !query.raw }, requireStoredBytes: query.raw) { _, entry, raw in
+                        try emit(entry, raw: raw.map { ($0.key[...], $0.value) })
                         return !stop
                     }
                 }
@@ -114,24 +116,24 @@ extension FlinkSnapshot {
         }
     }
 
-    /// Entries of one state of one subtask's key-group file (canonical savepoint, full RocksDB checkpoint of 1.15, or
-    /// heap checkpoint, compressed or not), key group by key group, only `keyGroup` when given. `raw` gives the stored key and value of
-    /// full-snapshot entries; heap checkpoints store no per-entry bytes, so `raw` is refused there.
-    func forEachKeyGroupEntry(
-        operator op: FlinkOperatorState, subtask st: FlinkSubtaskState, state: String, keyGroup wanted: Int?, raw: Bool,
-        _ body: (FlinkStateEntry?, (key: ArraySlice<UInt8>, value: [UInt8])?) throws -> Bool
+    /// The one reader of a subtask's key-group file (canonical savepoint, full RocksDB checkpoint of 1.15, heap
+    /// checkpoint compressed or not): `dump --state`, `forEachDecodedEntry` and the state-level rewrite all read
+    /// through it. Key group by key group (only `keyGroup` when given), entries of state `only` (or all). `body` gets
+    /// the state's index in `proxy`, the entry decoded when `decode(state)` says so, and the stored key and value —
+    /// nil for heap checkpoints, which store whole objects; `requireStoredBytes` refuses those. `body` returns false
+    /// to stop.
+    func forEachKeyGroupFileEntry(
+        operator op: FlinkOperatorState, subtask st: FlinkSubtaskState, proxy: FlinkKeyedBackendProxy, keySerializer: FlinkTypeSerializer,
+        keyGroup wanted: Int? = nil, only: Int? = nil, decode: (Int) -> Bool = { _ in true }, requireStoredBytes: Bool = false,
+        _ body: (Int, FlinkStateEntry?, (key: [UInt8], value: [UInt8])?) throws -> Bool
     ) throws {
         guard case .keyGroups(let tag, let range, let offsets, let delegate?, _)? = st.managedKeyedState else { return }
-        let starts = offsets.enumerated().filter { $0.element > 0 }
-        let header = try read(delegate, from: 0, to: starts.first?.element ?? delegate.stateSize)
-        let proxy = try FlinkKeyedBackendProxy(parsing: header)
-        guard let stateID = proxy.states.firstIndex(where: { $0.name == state }) else { return }
-        let keySerializer = proxy.keySerializer.serializer ?? .opaque(className: proxy.keySerializer.className, version: proxy.keySerializer.version)
         let layouts = proxy.states.map { FlinkKeyedStateLayout(keySerializer: keySerializer, state: $0, maxParallelism: op.maxParallelism) }
         let full = tag == 7 || isFullSnapshot(offsets: offsets, delegate: delegate)
-        if raw && !full {
+        if requireStoredBytes && !full {
             throw UsageError("--raw needs stored entries; a heap checkpoint writes whole objects without lengths. Dump it decoded, or dump a canonical savepoint")
         }
+        let starts = offsets.enumerated().filter { $0.element > 0 }
         for (n, (i, offset)) in starts.enumerated() {
             let keyGroup = range.start + i
             if let wanted, wanted != keyGroup { continue }
@@ -142,15 +144,20 @@ extension FlinkSnapshot {
             let bytes = try read(delegate, from: offset, to: end)
             if full {
                 var go = true
-                try FlinkKeyedStateScanner.forEachEntry(keyGroupBytes: bytes, compressed: proxy.compressed, keyGroup: keyGroup, at: offset, only: stateID) { s, key, value in
-                    guard go, s == stateID else { return }
-                    let entry = raw ? nil : try layouts[s].decodeKeyValue(key: key, value: value)
-                    go = try body(entry, (key[...], value))
+                try FlinkKeyedStateScanner.forEachEntry(keyGroupBytes: bytes, compressed: proxy.compressed, keyGroup: keyGroup, at: offset, only: only) { s, key, value in
+                    guard go else { return }
+                    guard s < layouts.count else {
+                        throw FlinkSerializerError(.malformed, "state id \(s) in key group \(keyGroup), the proxy has \(layouts.count) states", at: Int(offset))
+                    }
+                    go = try body(s, decode(s) ? try layouts[s].decodeKeyValue(key: key, value: value) : nil, (key, value))
                 }
                 if !go { return }
             } else {
-                for e in try FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts, compressed: proxy.compressed, only: stateID) {
-                    guard try body(e.entry, nil) else { return }
+                for e in try FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts, compressed: proxy.compressed, only: only) {
+                    guard e.entry.keyGroup == keyGroup else {
+                        throw FlinkSerializerError(.malformed, "key group \(keyGroup) of a heap checkpoint holds key group id \(e.entry.keyGroup)", at: Int(offset))
+                    }
+                    guard try body(e.state, e.entry, nil) else { return }
                 }
             }
         }

@@ -36,37 +36,11 @@ extension FlinkSnapshot {
         let layouts = proxy.states.map { FlinkKeyedStateLayout(keySerializer: image.keySerializer, state: $0, maxParallelism: op.maxParallelism) }
         let at = SnapshotLocation(file: location.metadataPath, operatorID: op.id.hex, operatorName: op.uid ?? op.name, subtask: st.index)
         switch handle {
-        case .keyGroups(let tag, let range, let offsets, let delegate?, _):
-            let starts = offsets.enumerated().filter { $0.element > 0 }
-            var heap: Bool?
-            for (n, (i, offset)) in starts.enumerated() {
-                let keyGroup = range.start + i
-                let end = n + 1 < starts.count ? starts[n + 1].element : delegate.stateSize
-                guard end >= offset, end - offset <= 1 << 30 else {
-                    throw SnapshotError(.lengthOutOfBounds, "key group \(keyGroup) spans \(end - offset) bytes; Cairn rewrites key groups up to 1 GiB", at: at)
-                }
-                let bytes = try located(at) { try read(delegate, from: offset, to: end) }
-                if heap == nil {
-                    heap = tag != 7 && !proxy.compressed && (try? FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts))?
-                        .allSatisfy { $0.entry.keyGroup == keyGroup } == true
-                }
-                if heap == true {
-                    let entries = try located(at) { try FlinkKeyedStateLayout.decodeHeapKeyGroup(bytes, layouts: layouts) }
-                    for e in entries {
-                        guard e.entry.keyGroup == keyGroup else {
-                            throw SnapshotError(.invalidValue, "key group \(keyGroup) of a heap checkpoint holds key group id \(e.entry.keyGroup)", at: at)
-                        }
-                        try body(e.state, e.entry, nil)
-                    }
-                    continue
-                }
-                try located(at) {
-                    try FlinkKeyedStateScanner.forEachEntry(keyGroupBytes: bytes, compressed: proxy.compressed, keyGroup: keyGroup, at: offset) { s, key, value in
-                        guard s < layouts.count else {
-                            throw FlinkSerializerError(.malformed, "state id \(s) in key group \(keyGroup), the proxy has \(layouts.count) states", at: Int(offset))
-                        }
-                        try body(s, decode(s) ? try layouts[s].decodeKeyValue(key: key, value: value) : nil, (key, value))
-                    }
+        case .keyGroups(_, _, _, _?, _):
+            try located(at) {
+                try forEachKeyGroupFileEntry(operator: op, subtask: st, proxy: proxy, keySerializer: image.keySerializer, decode: decode) { s, entry, raw in
+                    try body(s, entry, raw)
+                    return true
                 }
             }
         case .keyGroups:
