@@ -30,3 +30,8 @@ public struct IOError: CairnError, Equatable {
 extension IOError {
     public var exitStatus: Int32 { 2 }
 }
+
+extension IOError {
+    /// There is no file at `path` (any more): `ENOENT`, which object-store readers use for "not found" too.
+    public var isNotFound: Bool { errno == ENOENT }
+}

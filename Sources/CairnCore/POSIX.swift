@@ -53,4 +53,13 @@ public enum POSIX {
         Darwin.exit(status)
         #endif
     }
+
+    /// Ignores `signal`'s default action, so a `DispatchSource` can handle it instead.
+    public static func ignore(signal number: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.signal(number, SIG_IGN)
+        #else
+        _ = Darwin.signal(number, SIG_IGN)
+        #endif
+    }
 }

@@ -45,9 +45,12 @@ public struct FlinkSnapshotLocation: Sendable, Equatable {
         throw CairnFlinkError.noMetadata(path: source, jobs: jobs)
     }
 
-    static func completeCheckpoints(in dir: String) -> [(name: String, number: Int)] {
-        FilePaths.list(dir).compactMap { name -> (String, Int)? in
-            guard name.hasPrefix("chk-"), let n = Int(name.dropFirst(4)), FilePaths.kind(dir + "/" + name + "/_metadata") == .file else { return nil }
+    /// The complete checkpoints of a job's checkpoint directory, by number: `chk-N` directories that hold a
+    /// `_metadata` (Flink writes it last, so a `chk-N` without one is still being written or was abandoned). The one
+    /// rule for "complete", shared by `locate` and `backup`; `files` lists and checks through any storage.
+    public static func completeCheckpoints(in dir: String, files: any SnapshotFiles = LocalFiles()) -> [(name: String, number: Int)] {
+        files.directoryNames(in: dir).compactMap { name -> (String, Int)? in
+            guard name.hasPrefix("chk-"), let n = Int(name.dropFirst(4)), n >= 0, files.size(dir + "/" + name + "/_metadata") != nil else { return nil }
             return (name, n)
         }.sorted { $0.1 < $1.1 }
     }
@@ -63,7 +66,7 @@ public struct FlinkSnapshotLocation: Sendable, Equatable {
 
 extension FilePaths {
     /// A Flink job id: 32 lowercase hex digits.
-    static func isJobID(_ s: String) -> Bool {
+    public static func isJobID(_ s: String) -> Bool {
         s.utf8.count == 32 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }

@@ -13,9 +13,12 @@ public struct Pruner: Sendable {
         public var keepLast: Int?
         /// Keep every snapshot younger than this many seconds.
         public var keepWithin: Double?
-        public init(keepLast: Int?, keepWithin: Double?) {
+        /// Only these groups are subject to the policy (`backup` prunes its own series); nil: every group.
+        public var groups: Set<String>?
+        public init(keepLast: Int?, keepWithin: Double?, groups: Set<String>? = nil) {
             self.keepLast = keepLast
             self.keepWithin = keepWithin
+            self.groups = groups
         }
     }
 
@@ -62,7 +65,11 @@ public struct Pruner: Sendable {
         var keepIDs = Set<String>()
         var groups: [String: [SnapshotManifest]] = [:]
         for s in snapshots { groups[s.attributes["group"] ?? s.root, default: []].append(s) }
-        for (_, members) in groups {
+        for (group, members) in groups {
+            if let only = policy.groups, !only.contains(group) {
+                for s in members { keepIDs.insert(s.id) }
+                continue
+            }
             let newestFirst = members.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
             if let n = policy.keepLast { for s in newestFirst.prefix(n) { keepIDs.insert(s.id) } }
             if let within = policy.keepWithin {

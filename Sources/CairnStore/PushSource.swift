@@ -1,3 +1,5 @@
+import CairnCore
+
 /// What `push` stores: a set of files under one root, and what they are. Built by CairnTools (which knows a Flink
 /// checkpoint's file set) or from any directory; CairnStore only reads the files.
 public struct PushSource: Sendable {
@@ -33,13 +35,17 @@ public struct PushSource: Sendable {
     /// `prune --keep-last` counts per group, and push finds unchanged files in the group's latest snapshot.
     public var attributes: [String: String]
     public var files: [File]
+    /// Where the files are read from (`absolutePath` is a path there): the local file system, or an object store
+    /// holding a live checkpoint.
+    public var storage: any SnapshotFiles
 
-    public init(kind: String, source: String, root: String, attributes: [String: String], files: [File]) {
+    public init(kind: String, source: String, root: String, attributes: [String: String], files: [File], storage: any SnapshotFiles = LocalFiles()) {
         self.kind = kind
         self.source = source
         self.root = root
         self.attributes = attributes
         self.files = files
+        self.storage = storage
     }
 
     public var group: String { attributes["group"] ?? root }

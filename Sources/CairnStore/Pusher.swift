@@ -146,14 +146,7 @@ public struct Pusher: Sendable {
                     report()
                     continue
                 }
-                let reader: FileSource
-                do throws(IOError) { reader = try FileSource(path: file.absolutePath) } catch {
-                    throw StoreError(.source, place: file.absolutePath, message: "cannot read: \(error.message)")
-                }
-                guard reader.size == file.size else {
-                    throw StoreError(.source, place: file.absolutePath, message: "changed size while pushing (\(file.size) → \(reader.size) bytes)",
-                                     hint: "push a checkpoint that is complete and no longer written")
-                }
+                let reader = try Self.openUnchanged(file, in: source.storage)
                 var buffer: [UInt8] = []
                 var position = 0
                 var offset: UInt64 = 0
@@ -166,7 +159,7 @@ public struct Pusher: Sendable {
                         position = 0
                         let n = Int(min(UInt64(window), reader.size - offset))
                         do throws(IOError) { buffer.append(contentsOf: try reader.read(at: offset, count: n)) } catch {
-                            throw StoreError(.source, place: file.absolutePath, message: "\(error.message)")
+                            throw Self.readFailure(error, file: file, storage: source.storage)
                         }
                         offset += UInt64(n)
                         bytesRead += UInt64(n)
@@ -211,6 +204,33 @@ public struct Pusher: Sendable {
             logicalSize: manifest.logicalSize, bytesRead: bytesRead, bytesSkipped: bytesSkipped, chunks: chunks, newChunks: newChunks,
             reusedChunks: reused, newBytes: newBytes, storedBytes: storedBytes, packsUploaded: newPacks.count, packsRecovered: recovered.count,
             requests: store.objects.requestCounts - requestsBefore, durationSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Opens a file to push, checking it is still the size it was listed with. A file that is gone or has another
+    /// size is `.vanished`, which `backup` tells apart from other failures: Flink deleted or rewrote it mid-push.
+    static func openUnchanged(_ file: PushSource.File, in storage: any SnapshotFiles) throws(StoreError) -> any RandomAccessSource {
+        let reader: any RandomAccessSource
+        do throws(IOError) { reader = try storage.open(file.absolutePath) } catch {
+            if error.isNotFound {
+                throw StoreError(.vanished, place: file.absolutePath, message: "disappeared while pushing; nothing of this snapshot was committed",
+                                 hint: "Flink deletes subsumed checkpoints; push one it still retains")
+            }
+            throw StoreError(.source, place: file.absolutePath, message: "cannot read: \(error.message)")
+        }
+        guard reader.size == file.size else {
+            throw StoreError(.vanished, place: file.absolutePath, message: "changed size while pushing (\(file.size) → \(reader.size) bytes); nothing of this snapshot was committed",
+                             hint: "push a checkpoint that is complete and no longer written")
+        }
+        return reader
+    }
+
+    /// A read that failed part way: `.vanished` when the file is gone or has changed size since it was listed.
+    static func readFailure(_ error: IOError, file: PushSource.File, storage: any SnapshotFiles) -> StoreError {
+        let now = storage.size(file.absolutePath)
+        if error.isNotFound || now == nil || now != Int64(clamping: file.size) {
+            return StoreError(.vanished, place: file.absolutePath, message: "disappeared or changed size while pushing (\(error.message)); nothing of this snapshot was committed")
+        }
+        return StoreError(.source, place: file.absolutePath, message: error.message)
     }
 
     /// Stage "skip": the chunks of a file the previous snapshot of its group stored with the same size and mtime,

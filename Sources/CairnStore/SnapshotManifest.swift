@@ -57,7 +57,8 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     public var root: String
     public var host: String
     public var createdAt: String
-    /// Facts about what was pushed: `jobId`, `checkpointId`, `metadataPath` (the `_metadata` file), `snapshotFile`.
+    /// Facts about what was pushed: `group`, `series`, `jobId`, `checkpointId`, `metadataPath` (the `_metadata`
+    /// file), `snapshotFile`.
     public var attributes: [String: String]
     public var logicalSize: UInt64
     public var files: [File]
@@ -80,7 +81,9 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     }
 
     /// The identity that names the snapshot: pushing the same content from the same place gives the same id, so a
-    /// repeated push finds it already stored. Times, host and statistics are not part of it.
+    /// repeated push finds it already stored. Times, host and statistics are not part of it. A named series
+    /// (`attributes["series"]`, set by `backup --series`) is, so one checkpoint can be kept in two series; without
+    /// it the bytes hashed are exactly those of earlier versions, so existing ids stay valid (STORE.md §5).
     public var contentID: ChunkID {
         var w = ByteWriter()
         w.writeString(Self.formatName)
@@ -92,6 +95,10 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
             w.writeVarint(f.size)
             w.writeVarint(f.chunks.count)
             for c in f.chunks { w.writeString(c) }
+        }
+        if let series = attributes["series"] {
+            w.writeString("series")
+            w.writeString(series)
         }
         return ChunkID.hash(w.bytes)
     }

@@ -16,6 +16,9 @@ public struct StoreError: CairnError {
         case locked
         /// The source to push cannot be read as asked.
         case source
+        /// A file of the source disappeared or changed size while it was pushed (Flink deletes subsumed checkpoints
+        /// as it goes); nothing of that snapshot was committed. `place` names the file.
+        case vanished
         /// The location holds no Cairn store (no `config`), or holds something else.
         case notAStore
         /// The server ignores conditional writes, so commits could overwrite each other.
@@ -39,7 +42,7 @@ public struct StoreError: CairnError {
     public var exitStatus: Int32 {
         switch kind {
         case .corrupt, .missing, .unsupported: 1
-        case .unknownSnapshot, .locked, .source, .notAStore, .unsafeServer: 2
+        case .unknownSnapshot, .locked, .source, .vanished, .notAStore, .unsafeServer: 2
         }
     }
 

@@ -73,6 +73,58 @@ public enum TestProcess {
         return p
     }
 
+    /// A program started in the background whose output goes to files (so it never blocks on a full pipe), for
+    /// tests that signal it while it runs and then check how it ended.
+    public final class Running: @unchecked Sendable {
+        public let process: Process
+        let stdoutURL: URL
+        let stderrURL: URL
+
+        init(process: Process, stdoutURL: URL, stderrURL: URL) {
+            self.process = process
+            self.stdoutURL = stdoutURL
+            self.stderrURL = stderrURL
+        }
+
+        public var isRunning: Bool { process.isRunning }
+
+        /// Output so far.
+        public var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
+        public var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
+
+        public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+        /// Waits for the end on a thread of its own (not the cooperative pool) and returns everything it printed.
+        public func wait() async -> Output {
+            await withCheckedContinuation { continuation in
+                Thread {
+                    self.process.waitUntilExit()
+                    continuation.resume(returning: Output(status: self.process.terminationStatus, stdout: self.stdout, stderr: self.stderr,
+                                                          reason: self.process.terminationReason))
+                }.start()
+            }
+        }
+
+        deinit {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(at: stdoutURL.deletingLastPathComponent())
+        }
+    }
+
+    /// Starts `executable` in the background with its output captured; see `Running`.
+    public static func startCapturing(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) throws -> Running {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cairn-proc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let out = dir.appendingPathComponent("stdout"), err = dir.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let p = configured(executable, arguments, environment)
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        try p.run()
+        return Running(process: p, stdoutURL: out, stderrURL: err)
+    }
+
     private static func configured(_ executable: URL, _ arguments: [String], _ environment: [String: String]) -> Process {
         let p = Process()
         p.executableURL = executable

@@ -215,6 +215,9 @@ def content_id(m):
         h.update(string(f["path"]) + varint(f["size"]) + varint(len(f["chunks"])))
         for c in f["chunks"]:
             h.update(string(c))
+    series = m.get("attributes", {}).get("series")
+    if series is not None:
+        h.update(string("series") + string(series))
     return h.hexdigest()
 
 def parse_manifest(key, data):

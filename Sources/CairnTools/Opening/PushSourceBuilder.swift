@@ -45,33 +45,44 @@ public enum PushSourceBuilder {
     }
 
     static func flink(_ source: String, _ path: String) throws -> PushSource {
-        let snapshot = try FlinkSnapshot(source: path)
+        try flink(source, location: try FlinkSnapshotLocation.locate(path), files: LocalFiles())
+    }
+
+    /// A Flink checkpoint or savepoint read through `files` (local disk or an object store): its `_metadata` and every
+    /// file it references. `series` names the group (by default the job id) the snapshot is counted in, and is kept
+    /// as the `series` attribute, which is part of the snapshot's id. A
+    /// referenced file that is not there is an `IncompleteSnapshotError`, naming it.
+    public static func flink(_ source: String, location: FlinkSnapshotLocation, files: any SnapshotFiles, series: String? = nil) throws -> PushSource {
+        let snapshot = try FlinkSnapshot(location: location, files: files)
         var paths: Set<String> = [snapshot.location.metadataPath]
         var problems: [String] = []
+        var missing: [String] = []
         for (op, subtask, role, ref) in snapshot.fileReferences {
             let owner = "operator \(op.id.hex)" + (subtask.map { " subtask \($0)" } ?? "") + " \(role)"
             switch snapshot.resolver.resolve(ref) {
-            case .local(let p), .relocated(let p): paths.insert(absolute(p))
+            case .local(let p), .relocated(let p): paths.insert(p.hasPrefix("/") ? absolute(p) : p)
             case .remote(let uri): problems.append("\(owner): \(uri) is on a remote file system")
-            case .missing(let expected): problems.append("\(owner): \(expected) is missing")
+            case .missing(let expected):
+                problems.append("\(owner): \(expected) is missing")
+                missing.append(expected)
             }
         }
-        if !problems.isEmpty {
-            throw UsageError("\(source): cannot push an incomplete snapshot; \(problems.count) referenced file(s) unavailable, first: \(problems[0])")
-        }
+        if !problems.isEmpty { throw IncompleteSnapshotError(source: source, problems: problems, missing: missing) }
         let sorted = paths.sorted()
         let root = commonDirectory(sorted)
         let metadataRelative = String(snapshot.location.metadataPath.dropFirst(root.count + 1))
         let jobId = snapshot.jobId
         var attributes = [
-            "group": jobId.isEmpty ? "flink:" + FilePaths.parent(snapshot.location.directory) : "flink-job:" + jobId,
+            "group": series ?? (jobId.isEmpty ? "flink:" + FilePaths.parent(snapshot.location.directory) : "flink-job:" + jobId),
             "metadataPath": metadataRelative,
             "checkpointId": String(snapshot.metadata.checkpointId),
             "flinkMetadataVersion": String(snapshot.metadata.version),
         ]
         if !jobId.isEmpty { attributes["jobId"] = jobId }
+        if let series { attributes["series"] = series }
         let kind = snapshot.kind == .savepoint ? "flink-savepoint" : "flink-checkpoint"
-        return PushSource(kind: kind, source: source, root: root, attributes: attributes, files: try sorted.map { try file($0, root: root) })
+        return PushSource(kind: kind, source: source, root: root, attributes: attributes,
+                          files: try sorted.map { try file($0, root: root, files: files) }, storage: files)
     }
 
     static func directory(_ source: String, _ path: String) throws -> PushSource {
@@ -93,13 +104,13 @@ public enum PushSourceBuilder {
         return PushSource(kind: "directory", source: source, root: path, attributes: ["group": "dir:" + path], files: files)
     }
 
-    static func file(_ path: String, root: String) throws -> PushSource.File {
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw IOError(path: path, operation: "stat", errno: errno) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw UsageError("\(path) is not a regular file") }
+    static func file(_ path: String, root: String, files: any SnapshotFiles = LocalFiles()) throws -> PushSource.File {
+        guard let info = files.info(path) else {
+            if FilePaths.kind(path) != nil { throw UsageError("\(path) is not a regular file") }
+            throw IOError(path: path, operation: "stat", errno: ENOENT)
+        }
         let relative = String(path.dropFirst(root.count + 1))
-        return PushSource.File(relativePath: relative, absolutePath: path, size: UInt64(st.st_size),
-                               mtimeNs: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec), mode: UInt32(st.st_mode & 0o7777))
+        return PushSource.File(relativePath: relative, absolutePath: path, size: UInt64(info.size), mtimeNs: info.modifiedNs, mode: info.mode)
     }
 
     // MARK: - paths

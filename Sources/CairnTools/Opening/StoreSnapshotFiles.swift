@@ -56,7 +56,20 @@ public final class StoreSnapshotFiles: SnapshotFiles {
 
     public func size(_ path: String) -> Int64? { files[path].map { Int64($0.size) } }
 
+    public func info(_ path: String) -> SnapshotFileInfo? {
+        files[path].map { SnapshotFileInfo(size: Int64($0.size), modifiedNs: $0.mtimeNs, mode: $0.mode) }
+    }
+
     public func fileNames(in directory: String) -> [String] { directories[directory] ?? [] }
+
+    public func directoryNames(in directory: String) -> [String] {
+        let prefix = directory + "/"
+        var names = Set<String>()
+        for dir in directories.keys where dir.hasPrefix(prefix) {
+            names.insert(String(dir.dropFirst(prefix.count).prefix { $0 != "/" }))
+        }
+        return names.sorted()
+    }
 }
 
 /// One stored file as a `RandomAccessSource`: a read fetches the chunks it spans (keeping the last few), checks
