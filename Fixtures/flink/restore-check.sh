@@ -20,7 +20,7 @@ V=2.3.0
 FLINK_BASE="${FLINK_BASE:-/tmp}"
 FLINK_LIB="$FLINK_BASE/flink-$V/lib"
 CAIRN="${CAIRN:-$REPO/.build/debug/cairn}"
-CASES="${CASES:-baseline drop rename offset relocate-reference relocate-copy expire-ttl drop-state max-parallelism parallelism}"
+CASES="${CASES:-baseline drop rename offset relocate-reference relocate-copy expire-ttl drop-state max-parallelism parallelism backup}"
 WORK="${WORK:-$(mktemp -d /tmp/cairn-restore-check.XXXXXX)}"
 KEEP_WORK="${KEEP_WORK:-0}"
 
@@ -57,6 +57,16 @@ javac -nowarn -d "$WORK/classes" -cp "$FLINK_LIB/*" "$HERE/job/src/CairnFixtureJ
 GEN="$WORK/gen"
 mkdir -p "$GEN/checkpoints" "$GEN/savepoints"
 t0=$SECONDS
+# The backup case: `cairn backup --watch` follows the job's checkpoint directory while Flink writes and deletes
+# (num-retained=2), as it would beside a production job.
+BACKUP_PID=
+if [[ " $CASES " == *" backup "* ]]; then
+  mkdir -p "$GEN/checkpoints"
+  ( cd "$GEN/checkpoints" && while [[ ! -d "$GEN/checkpoints" || -z "$(ls "$GEN/checkpoints" | grep -E '^[0-9a-f]{32}$')" ]]; do sleep 0.05; done
+    exec "$CAIRN" backup "$GEN/checkpoints/$(ls "$GEN/checkpoints" | grep -E '^[0-9a-f]{32}$' | head -1)" "$WORK/backup-store" \
+      --watch --interval 0.1 --settle 0.3 --json > "$WORK/backup-watch.jsonl" 2> "$WORK/backup-watch.err" ) &
+  BACKUP_PID=$!
+fi
 java -Xmx1g "${JAVA_OPENS[@]}" -cp "$FLINK_LIB/*:$WORK/classes" CairnFixtureJob \
   --ckpt-dir "$GEN/checkpoints" --sp-dir "$GEN/savepoints" --checkpoints 3 --savepoint canonical --attr-len 100 \
   --conf execution.checkpointing.interval=400ms --conf execution.checkpointing.min-pause=100ms \
@@ -67,6 +77,12 @@ java -Xmx1g "${JAVA_OPENS[@]}" -cp "$FLINK_LIB/*:$WORK/classes" CairnFixtureJob 
 SP="$(ls -d "$GEN"/savepoints/savepoint-* | head -1)"
 JOB="$(ls "$GEN/checkpoints" | grep -E '^[0-9a-f]{32}$' | head -1)"
 [[ -d "$SP" && -n "$JOB" ]] || die "no savepoint or checkpoint in $GEN"
+if [[ -n "$BACKUP_PID" ]]; then
+  # A last round once the job has stopped writing (after the settle time), then SIGTERM: it must end cleanly (0).
+  n_before="$(wc -l < "$WORK/backup-watch.jsonl")"
+  for _ in $(seq 1 200); do (( $(wc -l < "$WORK/backup-watch.jsonl") > n_before + 5 )) && break; sleep 0.1; done
+  kill -TERM "$BACKUP_PID"; wait "$BACKUP_PID"; BACKUP_RC=$?
+fi
 for c in "$GEN/checkpoints/$JOB"/chk-*; do [[ -f "$c/_metadata" ]] || rm -rf "$c"; done
 INC="$WORK/pulled"
 mv "$GEN/checkpoints" "$INC"
@@ -199,6 +215,21 @@ for c in $CASES; do
       if run_job parallelism --restore-from "$WORK/out/par/$(basename "$CHK")" --parallelism-keyed 2 && keyed_ok parallelism "$(records_before "$(first_values parallelism | tr -d " " | tr , "\n" | sort -n | tail -1)")"; then
         pass "$c" "RocksDB incremental → canonical, 3 → 2 subtasks; $(line parallelism RESTORED_KEYED)"
       else fail "$c" "see $WORK/parallelism.log"; fi ;;
+    backup)
+      # `cairn backup --watch` ran beside the job above (Flink deleting old checkpoints as it went). The newest stored
+      # checkpoint is pulled back to where Flink wrote it (the base directory was moved away since, so nothing of the
+      # original is left there) and restored.
+      stored="$(python3 -c "import json,sys; print(sum(1 for l in open(sys.argv[1]) for c in json.loads(l)['checkpoints'] if c['status']=='stored'))" "$WORK/backup-watch.jsonl")"
+      "$CAIRN" snapshots "$WORK/backup-store" --json > "$WORK/backup-snapshots.json" || { fail "$c" "snapshots failed"; continue; }
+      last_id="$(json "$WORK/backup-snapshots.json" 'sorted(d, key=lambda s: int(s["checkpointId"]))[-1]["id"]')"
+      last_chk="$(json "$WORK/backup-snapshots.json" 'sorted(d, key=lambda s: int(s["checkpointId"]))[-1]["checkpointId"]')"
+      "$CAIRN" pull "$WORK/backup-store" "$last_id" "$GEN/checkpoints/$JOB" > "$WORK/backup-pull.log" 2>&1 || { fail "$c" "pull failed: $(cat "$WORK/backup-pull.log")"; continue; }
+      "$CAIRN" check "$WORK/backup-store" --read-data > "$WORK/backup-check.log" 2>&1 || { fail "$c" "check failed: $(cat "$WORK/backup-check.log")"; continue; }
+      if [[ "${BACKUP_RC:-x}" == 0 ]] && (( stored >= 2 )) && [[ "chk-$last_chk" == "$(basename "$CHK")" ]] \
+         && run_job backup --restore-from "$GEN/checkpoints/$JOB/chk-$last_chk" \
+         && keyed_ok backup "$(records_before "$(first_values backup | tr -d " " | tr , "\n" | sort -n | tail -1)")"; then
+        pass "$c" "backup --watch stored $stored checkpoints while Flink ran (exit $BACKUP_RC on SIGTERM); chk-$last_chk pulled and restored: $(line backup RESTORED_KEYED)"
+      else fail "$c" "backup exit ${BACKUP_RC:-none}, $stored stored, newest chk-$last_chk (Flink's newest $(basename "$CHK")); see $WORK/backup-watch.err and $WORK/backup.log"; fi ;;
     *) fail "$c" "unknown case" ;;
   esac
 done

@@ -97,7 +97,7 @@ struct FlinkRewriteCLITests {
 
     static let flinkRuntime = TestPrerequisite.flink(repository: CLI.root)
 
-    @Test("real Flink 2.3 restores every rewrite, metadata and state level (Fixtures/flink/restore-check.sh, about 2.5 min)", .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment),
+    @Test("real Flink 2.3 restores every rewrite, metadata and state level, and the last checkpoint backup --watch kept (Fixtures/flink/restore-check.sh, about 2.5 min)", .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment),
           .timeLimit(.minutes(10)))
     func restoreCheck() async throws {
         let base = try #require(Self.flinkRuntime.location, Comment(rawValue: Self.flinkRuntime.missingMessage))
@@ -105,7 +105,7 @@ struct FlinkRewriteCLITests {
                                     environment: ["CAIRN": CLI.binary.path, "FLINK_BASE": base])
         let text = r.stdout
         #expect(r.status == 0, "\(text)\n\(r.stderr.suffix(4000))")
-        for c in ["baseline", "drop", "rename", "offset", "relocate-reference", "relocate-copy", "expire-ttl", "drop-state", "max-parallelism", "parallelism"] {
+        for c in ["baseline", "drop", "rename", "offset", "relocate-reference", "relocate-copy", "expire-ttl", "drop-state", "max-parallelism", "parallelism", "backup"] {
             #expect(text.contains("PASS \(c) "), "\(text)")
         }
     }

@@ -60,10 +60,25 @@ struct JSONShapeTests {
             ("check", ["check", store, "--json", "--read-data"]),
             ("pull", ["pull", store, "latest", dir.appendingPathComponent("pulled").path, "--json"]),
             ("prune", ["prune", store, "--keep-last", "1", "--grace", "0s", "--json"]),
+            ("backup", ["backup", job, dir.appendingPathComponent("bstore").path, "--json", "--keep-last", "2"]),
+            ("backup", ["backup", job, dir.appendingPathComponent("bstore").path, "--json", "--keep-last", "1", "--grace", "0s"]),
+            ("backup", ["backup", job, dir.appendingPathComponent("bstore").path, "--json", "--settle", "3650d", "--series", "later"]),
+            ("backup", ["backup", try brokenJob(in: dir), dir.appendingPathComponent("bstore2").path, "--json", "--settle", "0"]),
             ("rewrite", ["rewrite", job + "/chk-5", dir.appendingPathComponent("rw.cairn").path, "--json"]),
             ("rewrite", ["rewrite", gen + "/chk-2.cairn", dir.appendingPathComponent("m.cairn").path, "--json",
                          "--migrate", examples + "/migrate-totals-v3.yaml", "--drop-operator", "rules-enricher"]),
         ]
+    }
+
+    /// A job directory whose chk-5 lacks its shared files (reported as vanished, naming one) and whose chk-7 has a
+    /// `_metadata` that does not decode (damaged).
+    static func brokenJob(in dir: URL) throws -> String {
+        let broken = dir.appendingPathComponent("broken/ed57ef9367947a2619891a87077f6ec7")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: job + "/chk-5"), to: broken.appendingPathComponent("chk-5"))
+        try FileManager.default.createDirectory(at: broken.appendingPathComponent("chk-7"), withIntermediateDirectories: true)
+        try Data([0, 0, 0, 42]).write(to: broken.appendingPathComponent("chk-7/_metadata"))
+        return broken.path
     }
 
     static func parse(_ text: String) -> [String: [String: Set<String>]] {

@@ -190,7 +190,7 @@ public struct BackupRunner: Sendable {
         entry.status = .skipped
         entry.reason = "vanished"
         entry.file = file
-        entry.message = "\(file) vanished while it was pushed (Flink deletes subsumed checkpoints); nothing of chk-\(entry.number) was stored"
+        entry.message = "\(file) is gone or changed while backing up (Flink deletes subsumed checkpoints and their files); nothing of chk-\(entry.number) was stored"
     }
 
     /// Prunes the series when the policy removes something; a store locked by another prune or a push defers it.
