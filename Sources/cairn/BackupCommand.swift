@@ -15,7 +15,7 @@ struct BackupCommand: AsyncParsableCommand {
         commandName: "backup",
         abstract: "Keep a deduplicated copy of a Flink job's retained checkpoints, far beyond num-retained.",
         discussion: """
-            Pushes every complete checkpoint of JOB_CHECKPOINT_DIR (a chk-N directory holding a _metadata) that the store does not hold yet, oldest first, into one series (the job's, or --series), then applies --keep-last / --keep-within to that series alone. A _metadata modified less than --settle ago may still be written and waits for the next round; a chk-N without _metadata is in progress. Only changed bytes are uploaded.
+            Pushes every complete checkpoint (a chk-N directory holding a _metadata) of JOB_CHECKPOINT_DIR that the store does not hold yet, oldest first, into one series (the job's, or --series), then applies --keep-last / --keep-within to that series alone. A _metadata modified less than --settle ago may still be written and waits for the next round; a chk-N without _metadata is in progress. Only changed bytes are uploaded.
 
             Flink deletes old checkpoints as it goes: a checkpoint whose file vanishes mid-push is skipped with a warning and nothing of it is stored. With --watch the rounds repeat every --interval until SIGINT or SIGTERM, which end it after the current push (a second signal ends it at once; a kill -9 loses nothing committed). One line per checkpoint and round; --json prints one JSON object per round, one per line.
 
