@@ -20,7 +20,7 @@ V=2.3.0
 FLINK_BASE="${FLINK_BASE:-/tmp}"
 FLINK_LIB="$FLINK_BASE/flink-$V/lib"
 CAIRN="${CAIRN:-$REPO/.build/debug/cairn}"
-CASES="${CASES:-baseline drop rename offset relocate-reference relocate-copy expire-ttl drop-state max-parallelism parallelism}"
+CASES="${CASES:-baseline drop rename offset relocate-reference relocate-copy expire-ttl drop-state max-parallelism parallelism migrate}"
 WORK="${WORK:-$(mktemp -d /tmp/cairn-restore-check.XXXXXX)}"
 KEEP_WORK="${KEEP_WORK:-0}"
 
@@ -49,6 +49,10 @@ t_start=$SECONDS
 mkdir -p "$WORK/classes"
 javac -nowarn -d "$WORK/classes" -cp "$FLINK_LIB/*" "$HERE/job/src/CairnFixtureJob.java" 2>&1 | grep -v '^Note:' >&2
 [[ -f "$WORK/classes/CairnFixtureJob.class" ]] || die "the job did not compile"
+# v2 of the typed pipeline (Fixtures/flink/job/v2): the same class names with changed fields, in classes of its own
+mkdir -p "$WORK/classes-v2"
+javac -nowarn -d "$WORK/classes-v2" -cp "$FLINK_LIB/*" "$HERE/job/v2/CairnFixtureJob.java" 2>&1 | grep -v '^Note:' >&2
+[[ -f "$WORK/classes-v2/CairnFixtureJob.class" ]] || die "the v2 job did not compile"
 
 # ---- inputs: a fresh run of the fixture job (RocksDB incremental, retained checkpoints, a canonical savepoint).
 # Fresh, because the keyed "count" state has a one-hour TTL: in an older snapshot (the committed fixtures) it has
@@ -199,6 +203,59 @@ for c in $CASES; do
       if run_job parallelism --restore-from "$WORK/out/par/$(basename "$CHK")" --parallelism-keyed 2 && keyed_ok parallelism "$(records_before "$(first_values parallelism | tr -d " " | tr , "\n" | sort -n | tail -1)")"; then
         pass "$c" "RocksDB incremental → canonical, 3 → 2 subtasks; $(line parallelism RESTORED_KEYED)"
       else fail "$c" "see $WORK/parallelism.log"; fi ;;
+    migrate)
+      # `--migrate` on the committed typed savepoint (Fixtures/flink/2.3/typed-hashmap, v1 of the typed pipeline,
+      # 40 keys): the POJO in ValueState pojo and TTL-wrapped pojo-ttl, the POJO elements of ListState details and
+      # the Row of ValueState row change as the v2 job (job/v2/CairnFixtureJob.java) declares them. v2 restores the
+      # rewritten savepoint with RocksDB and with the heap backend and checks every key against what v1 wrote.
+      # Without the rewrite Flink refuses the original: PojoSerializer field count int -> long is "incompatible"
+      # (Flink migrates POJOs only by adding or removing fields; a renamed field would silently lose its values).
+      tsp="$(ls -d "$HERE"/2.3/typed-hashmap/savepoint-* | head -1)"
+      cat > "$WORK/migrate.yaml" <<'YAML'
+migrations:
+  - operator: typed-state
+    state: pojo
+    from: CairnFixtureJob$TypedPojo
+    widen: {count: long, detail.weight: double}
+    rename: {ratio: score}
+    drop: [payload]
+    add:
+      - {field: priority, type: long, default: 7}
+      - {field: detail.unit, type: string, default: kg}
+  - operator: typed-state
+    state: pojo-ttl
+    from: CairnFixtureJob$TypedPojo
+    widen: {count: long, detail.weight: double}
+    rename: {ratio: score}
+    drop: [payload]
+    add:
+      - {field: priority, type: long, default: 7}
+      - {field: detail.unit, type: string, default: kg}
+  - operator: typed-state
+    state: details
+    from: Detail
+    widen: {weight: double}
+    add: [{field: unit, type: string, default: kg}]
+  - operator: typed-state
+    state: row
+    from: Row
+    row-fields: [id, label, score, flag]
+    widen: {id: long}
+    drop: [flag]
+    add: [{field: extra, type: long, default: -1}]
+YAML
+      "$CAIRN" rewrite "$tsp" "$WORK/out/migrate" --migrate "$WORK/migrate.yaml" > "$WORK/migrate.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/migrate.rewrite")"; continue; }
+      v2() { local name="$1"; shift; local t0=$SECONDS
+        java -Xmx1g "${JAVA_OPENS[@]}" -cp "$FLINK_LIB/*:$WORK/classes-v2" CairnFixtureJob --keys 40 "$@" > "$WORK/$name.log" 2>&1; local rc=$?
+        log "  $name: Flink ran $((SECONDS - t0)) s, exit $rc: $(grep -cE '^V2_CHECK .* ok=1' "$WORK/$name.log") keys ok, $(grep -cE '^V2_CHECK .* ok=0' "$WORK/$name.log") not"
+        return $rc; }
+      v2 migrate-original --restore-from "$tsp"; orig=$?
+      v2 migrate-rocksdb --restore-from "$WORK/out/migrate" --backend rocksdb; rocks=$?
+      v2 migrate-hashmap --restore-from "$WORK/out/migrate" --backend hashmap; heap=$?
+      okr=$(grep -cE '^V2_CHECK .* ok=1' "$WORK/migrate-rocksdb.log"); okh=$(grep -cE '^V2_CHECK .* ok=1' "$WORK/migrate-hashmap.log")
+      if (( orig == 3 )) && grep -qi "incompatible" "$WORK/migrate-original.log" && (( rocks == 0 && heap == 0 && okr == 40 && okh == 40 )); then
+        pass "$c" "original refused by v2 (incompatible serializer); migrated: 40/40 keys check out with RocksDB and hashmap; $(grep -m1 '^V2_SAMPLE' "$WORK/migrate-rocksdb.log")"
+      else fail "$c" "original exit $orig; rocksdb exit $rocks ($okr ok), hashmap exit $heap ($okh ok); see $WORK/migrate-*.log: $(grep -m3 -E 'ok=0|^CAUSE' "$WORK/migrate-rocksdb.log" "$WORK/migrate-hashmap.log" | cut -c1-400)"; fi ;;
     *) fail "$c" "unknown case" ;;
   esac
 done
