@@ -36,8 +36,8 @@ extension FlinkRewriter {
             }
             let conversion = evolution.conversion
             r.migrate(operator: id, state: state, snapshot: evolution.snapshot) { entry in try conversion.apply(entry.value) }
-            r.notes.append("\(label): value serializer \(found.record.valueSerializer?.name ?? "?") → \(evolution.serializer.name) ("
-                           + m.changes.map(describe).joined(separator: ", ") + ")")
+            r.notes.append("\(label): migrated \(evolution.recordType): " + m.changes.map(describe).joined(separator: ", ")
+                           + "; value serializer now \(evolution.serializer.name)")
         }
     }
 
