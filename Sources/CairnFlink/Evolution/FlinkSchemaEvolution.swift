@@ -6,10 +6,12 @@ import CairnCore
 ///
 /// Where a change applies: the record (POJO or `Row`) at the state's value — inside a `TtlSerializer` (timestamps
 /// are kept), a `ListSerializer` (every element: ListState, or a list value) and a `MapSerializer` (every map value:
-/// MapState entries, or a map value). Field paths go down through nested POJOs and Rows (`detail.weight`). A
+/// MapState entries, or a map value). Field paths go down through nested POJOs, Rows and Avro records (`detail.weight`). A
 /// POJO's fields are written sorted by name, as Flink's `PojoTypeInfo` orders them; a new field's declaring class
 /// is the POJO class. `Row` snapshots record no field names: fields are `f0`, `f1`… unless names are given, new
-/// fields are appended, and renaming is refused. Snapshots the changes do not touch keep their stored bytes.
+/// fields are appended, and renaming is refused. Avro: the writer schema in the snapshot is rewritten (new fields
+/// appended with their `default`, a renamed field keeps its old name in `aliases`, `int`/`float` fields become
+/// `long`/`double`). Snapshots the changes do not touch keep their stored bytes.
 public struct FlinkSchemaEvolution: Sendable {
     /// The new value serializer snapshot, versioned form (class, version, payload).
     public var snapshot: [UInt8]
@@ -48,7 +50,7 @@ public struct FlinkSchemaEvolution: Sendable {
         }
     }
 
-    private struct Resolver {
+    struct Resolver {
         var problems: [String] = []
         var rowNames: [String]?
         var expected: String
@@ -99,8 +101,21 @@ public struct FlinkSchemaEvolution: Sendable {
                 return try row(bytes, fields, path: path, changes: changes, names: top ? rowNames : nil)
             case .kryo(let c)?:
                 problems.append("\(where_) is Kryo-serialized (KryoSerializer<\(c)>): its bytes are Kryo's own stream, whose fields Cairn cannot change")
-            case .avro(let c, _)?:
-                problems.append("\(where_) is Avro (AvroSerializer<\(c)>): Cairn does not migrate Avro state yet")
+            case .avro(let runtimeClass, let schema)?:
+                if top {
+                    guard case .record(let name, _) = schema.root else {
+                        problems.append("the state's value is Avro whose schema is not a record; there are no fields to change")
+                        return (bytes, .same)
+                    }
+                    let simple = name.split(separator: ".").last.map(String.init) ?? name
+                    guard expected == name || expected == simple || expected == runtimeClass else {
+                        problems.append("from: \(expected) does not match the state, whose value is Avro record \(name)")
+                        return (bytes, .same)
+                    }
+                    found = name
+                }
+                return try FlinkAvroEvolution.evolve(bytes, className: snap.className, version: snap.version, runtimeClass: runtimeClass, schema: schema,
+                                                     path: path, changes: changes, problems: &problems)
             default:
                 problems.append("\(where_) has serializer \(snap.serializer?.name ?? snap.serializerName), which holds no POJO or Row whose fields a plan can change")
             }
