@@ -205,46 +205,15 @@ for c in $CASES; do
       else fail "$c" "see $WORK/parallelism.log"; fi ;;
     migrate)
       # `--migrate` on the committed typed savepoint (Fixtures/flink/2.3/typed-hashmap, v1 of the typed pipeline,
-      # 40 keys): the POJO in ValueState pojo and TTL-wrapped pojo-ttl, the POJO elements of ListState details and
-      # the Row of ValueState row change as the v2 job (job/v2/CairnFixtureJob.java) declares them. v2 restores the
-      # rewritten savepoint with RocksDB and with the heap backend and checks every key against what v1 wrote.
-      # Without the rewrite Flink refuses the original: PojoSerializer field count int -> long is "incompatible"
-      # (Flink migrates POJOs only by adding or removing fields; a renamed field would silently lose its values).
+      # 40 keys) by docs/examples/migrate-typed-v2.yaml: the POJO in ValueState pojo and TTL-wrapped pojo-ttl, the POJO
+      # elements of ListState details and the Row of ValueState row change as the v2 job (job/v2/CairnFixtureJob.java)
+      # declares them. v2 restores the rewritten savepoint with RocksDB and with the heap backend and checks every
+      # key against what v1 wrote. Without the rewrite Flink refuses the original: "StateMigrationException: The new
+      # state serializer (PojoSerializer) must not be incompatible with the old state serializer" (field count
+      # int -> long; Flink migrates POJOs only by adding or removing fields, so a rename alone would restore with
+      # the renamed field's values silently lost, and a Row with another field count is incompatible too).
       tsp="$(ls -d "$HERE"/2.3/typed-hashmap/savepoint-* | head -1)"
-      cat > "$WORK/migrate.yaml" <<'YAML'
-migrations:
-  - operator: typed-state
-    state: pojo
-    from: CairnFixtureJob$TypedPojo
-    widen: {count: long, detail.weight: double}
-    rename: {ratio: score}
-    drop: [payload]
-    add:
-      - {field: priority, type: long, default: 7}
-      - {field: detail.unit, type: string, default: kg}
-  - operator: typed-state
-    state: pojo-ttl
-    from: CairnFixtureJob$TypedPojo
-    widen: {count: long, detail.weight: double}
-    rename: {ratio: score}
-    drop: [payload]
-    add:
-      - {field: priority, type: long, default: 7}
-      - {field: detail.unit, type: string, default: kg}
-  - operator: typed-state
-    state: details
-    from: Detail
-    widen: {weight: double}
-    add: [{field: unit, type: string, default: kg}]
-  - operator: typed-state
-    state: row
-    from: Row
-    row-fields: [id, label, score, flag]
-    widen: {id: long}
-    drop: [flag]
-    add: [{field: extra, type: long, default: -1}]
-YAML
-      "$CAIRN" rewrite "$tsp" "$WORK/out/migrate" --migrate "$WORK/migrate.yaml" > "$WORK/migrate.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/migrate.rewrite")"; continue; }
+      "$CAIRN" rewrite "$tsp" "$WORK/out/migrate" --migrate "$REPO/docs/examples/migrate-typed-v2.yaml" > "$WORK/migrate.rewrite" 2>&1 || { fail "$c" "rewrite failed: $(cat "$WORK/migrate.rewrite")"; continue; }
       v2() { local name="$1"; shift; local t0=$SECONDS
         java -Xmx1g "${JAVA_OPENS[@]}" -cp "$FLINK_LIB/*:$WORK/classes-v2" CairnFixtureJob --keys 40 "$@" > "$WORK/$name.log" 2>&1; local rc=$?
         log "  $name: Flink ran $((SECONDS - t0)) s, exit $rc: $(grep -cE '^V2_CHECK .* ok=1' "$WORK/$name.log") keys ok, $(grep -cE '^V2_CHECK .* ok=0' "$WORK/$name.log") not"

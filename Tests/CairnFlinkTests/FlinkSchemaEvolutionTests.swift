@@ -68,6 +68,19 @@ struct FlinkSchemaEvolutionTests {
         #expect(throws: FlinkSchemaEvolution.Refusal.self) { _ = try FlinkSchemaEvolution.evolve(valueSnapshot: old, mapState: false, recordType: "Order", changes: [.drop(path: ["name"])]) }
     }
 
+    @Test("Kryo-serialized values are refused: their bytes are Kryo's own stream")
+    func kryo() throws {
+        let kryo = B.utf(B.runtime + "kryo.KryoSerializerSnapshot") + B.int(2) + B.utf("com.acme.Thing")
+            + B.optionalMap([]) + B.optionalMap([]) + B.optionalMap([])
+        let list = B.composite(B.base + "ListSerializerSnapshot", outerVersion: 1, nested: [kryo])
+        do {
+            _ = try FlinkSchemaEvolution.evolve(valueSnapshot: list, mapState: false, recordType: "com.acme.Thing", changes: [.drop(path: ["x"])])
+            Issue.record("Kryo migrated")
+        } catch {
+            #expect(error.problems == ["the state's value is Kryo-serialized (KryoSerializer<com.acme.Thing>): its bytes are Kryo's own stream, whose fields Cairn cannot change"])
+        }
+    }
+
     @Test("a POJO inside a MapState value and a TTL wrapper: the new snapshot splices into both wrappers, the map key snapshot keeps its bytes")
     func wrappers() throws {
         let pojo = B.utf(B.runtime + "PojoSerializerSnapshot") + B.int(2) + B.utf("com.acme.Order")
