@@ -172,7 +172,7 @@ struct FlinkMigrationTests {
             ("state: pojo\n    from: TypedPojo\n    widen: {nope: long}", "field nope does not exist"),
             ("state: pojo\n    from: TypedPojo\n    add: [{field: name, type: long, default: 1}]", "already exists"),
             ("state: pojo\n    from: Detail\n    drop: [name]", "does not match"),
-            ("state: tuple\n    from: Row\n    drop: [f0]", "holds no POJO or Row"),
+            ("state: tuple\n    from: Row\n    drop: [f0]", "holds no POJO, Row or Avro record"),
             ("state: row\n    from: Row\n    rename: {f1: name}", "keeps no field names"),
             ("state: nope\n    from: Row\n    drop: [f0]", "no keyed state"),
           ])

@@ -67,7 +67,7 @@ public struct FlinkSchemaEvolution: Sendable {
         mutating func value(_ bytes: [UInt8], top: Bool, mapState: Bool, path: [String], changes: [FlinkFieldChange]) throws -> ([UInt8], FlinkValueConversion) {
             var r = JavaDataInput(bytes)
             let snap = try FlinkSerializerSnapshotReader.readVersioned(&r, depth: 1)
-            let where_ = path.isEmpty ? "the state's value" : "field \(Self.dotted(path))"
+            let place = path.isEmpty ? "the state's value" : "field \(Self.dotted(path))"
             func inner(_ index: Int, _ wrap: (FlinkValueConversion) -> FlinkValueConversion) throws -> ([UInt8], FlinkValueConversion) {
                 let layout = try FlinkSnapshotBytes.composite(bytes)
                 guard index < layout.spans.count else { throw FlinkSerializerError(.malformed, "\(snap.className) has \(layout.spans.count) nested snapshots") }
@@ -100,7 +100,7 @@ public struct FlinkSchemaEvolution: Sendable {
                 }
                 return try row(bytes, fields, path: path, changes: changes, names: top ? rowNames : nil)
             case .kryo(let c)?:
-                problems.append("\(where_) is Kryo-serialized (KryoSerializer<\(c)>): its bytes are Kryo's own stream, whose fields Cairn cannot change")
+                problems.append("\(place) is Kryo-serialized (KryoSerializer<\(c)>): its bytes are Kryo's own stream, whose fields Cairn cannot change")
             case .avro(let runtimeClass, let schema)?:
                 if top {
                     guard case .record(let name, _) = schema.root else {
@@ -117,7 +117,7 @@ public struct FlinkSchemaEvolution: Sendable {
                 return try FlinkAvroEvolution.evolve(bytes, className: snap.className, version: snap.version, runtimeClass: runtimeClass, schema: schema,
                                                      path: path, changes: changes, problems: &problems)
             default:
-                problems.append("\(where_) has serializer \(snap.serializer?.name ?? snap.serializerName), which holds no POJO or Row whose fields a plan can change")
+                problems.append("\(place) has serializer \(snap.serializer?.name ?? snap.serializerName), which holds no POJO, Row or Avro record whose fields a plan can change")
             }
             return (bytes, .same)
         }
@@ -241,18 +241,18 @@ public struct FlinkSchemaEvolution: Sendable {
 
         mutating func row(_ bytes: [UInt8], _ fields: [FlinkTypeSerializer], path: [String], changes: [FlinkFieldChange], names given: [String]?) throws -> ([UInt8], FlinkValueConversion) {
             guard !changes.isEmpty else { return (bytes, .same) }
-            let where_ = path.isEmpty ? "the Row" : "Row \(Self.dotted(path))"
+            let place = path.isEmpty ? "the Row" : "Row \(Self.dotted(path))"
             var names = fields.indices.map { "f\($0)" }
             if let given {
                 if given.count == fields.count { names = given } else {
-                    problems.append("row-fields: names \(given.count) fields, but \(where_) has \(fields.count)")
+                    problems.append("row-fields: names \(given.count) fields, but \(place) has \(fields.count)")
                 }
             }
             let layout = try FlinkSnapshotBytes.composite(bytes) { r, outer in if outer >= 4 { _ = try r.readBool("supportsRowKind") } }
             guard layout.spans.count == fields.count else { throw FlinkSerializerError(.malformed, "RowSerializer snapshot has \(layout.spans.count) nested snapshots for \(fields.count) fields") }
             let (direct, nested, adds) = Self.split(changes)
             for name in Set(direct.keys).union(nested.keys).sorted() where !names.contains(name) {
-                problems.append("field \(Self.dotted(path + [name])) does not exist: \(where_) has fields \(names.joined(separator: ", "))")
+                problems.append("field \(Self.dotted(path + [name])) does not exist: \(place) has fields \(names.joined(separator: ", "))")
             }
             var snaps: [[UInt8]] = [], sources: [FlinkValueConversion.Source] = [], taken = Set<String>()
             for (i, f) in fields.enumerated() {

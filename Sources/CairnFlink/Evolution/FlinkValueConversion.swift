@@ -26,6 +26,10 @@ public indirect enum FlinkValueConversion: Sendable, Equatable {
     public struct Field: Sendable, Equatable {
         public var name: String
         public var source: Source
+        public init(name: String, source: Source) {
+            self.name = name
+            self.source = source
+        }
     }
 
     /// The converted value; throws when the value does not have the old serializer's shape (a POJO subclass value,
