@@ -38,6 +38,8 @@ public enum FlinkRewriteError: CairnError {
     case cannotRewriteState(operator: String, reason: String, hint: String)
     /// The input's keyed state could not be read or decoded.
     case unreadableState(String)
+    /// A `--migrate` plan entry cannot be applied to the state it names (`at`: its key path in the plan file).
+    case migrationRefused(at: String, state: String, problems: [String])
 
     /// 1 when the input snapshot is damaged, 2 for usage and I/O problems (the command line contract).
     public var exitStatus: Int32 {
@@ -91,6 +93,8 @@ public enum FlinkRewriteError: CairnError {
             return "cannot rewrite the keyed state of \(op): \(reason). \(hint)"
         case .unreadableState(let why):
             return "the input's keyed state cannot be read, so nothing was written: \(why)"
+        case .migrationRefused(let at, let state, let problems):
+            return "\(at): cannot migrate \(state): " + problems.joined(separator: "; ") + ". Nothing was written."
         }
     }
 }

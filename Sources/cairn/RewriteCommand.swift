@@ -17,13 +17,15 @@ struct RewriteCommand: AsyncParsableCommand {
             savepoints and retained checkpoints are rewritten into a new directory (DEST), with _metadata in the \
             input's version. Metadata-level options: --drop-operator, --rename-uid (the operator id becomes the uid's \
             hash, as Flink computes it), --set-offset for Kafka and number-sequence splits, and --relocate to move \
-            absolute paths to a new base. State-level options: --drop-state, --expire-ttl, --max-parallelism and \
-            --parallelism; the keyed state of every operator they change is read (canonical or native savepoint, \
+            absolute paths to a new base. State-level options: --drop-state, --expire-ttl, --max-parallelism, \
+            --parallelism and --migrate; the keyed state of every operator they change is read (canonical or native savepoint, \
             heap or RocksDB checkpoint) and written as a canonical savepoint (one file per subtask in DEST). A Flink \
             snapshot does not record TTL durations: --expire-ttl needs --ttl DURATION (every TTL state) or \
             --ttl OP/STATE=DURATION. --max-parallelism re-hashes every key as Flink does; keys whose hashCode Cairn \
             cannot compute (POJOs, enums, Kryo) are refused. A Flink source with DEST ending in .cairn is converted \
-            into a native snapshot.
+            into a native snapshot. --migrate on a Flink snapshot takes a plan of field changes per state (add \
+            with a default, drop, widen int→long/float→double, rename) for POJO and Row values, and writes the \
+            new serializer snapshot with the converted values (see README, "Migrating Flink state").
 
             Operators are named by uid, by operator id (32 hex digits) or by name.
 
@@ -36,6 +38,7 @@ struct RewriteCommand: AsyncParsableCommand {
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v2 --rename-uid throttle=throttle-v2
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v3 --drop-state keyed-state/last-seen
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v3 --expire-ttl --now 2026-12-01T00:00:00Z --ttl keyed-state/count=1h
+              cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v5 --migrate flink-plan.yaml
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v4 --max-parallelism keyed-state=512 --parallelism keyed-state=4
               cairn rewrite /ckpt/8f3a…/chk-42 /mnt/restore/chk-42 --relocate /mnt/restore --copy-files
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp.cairn --compression lz4
@@ -68,7 +71,7 @@ struct RewriteCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The time TTL is judged at: epoch milliseconds or YYYY-MM-DDTHH:MM:SSZ.", valueName: "TIME"))
     var now: String?
 
-    @Option(help: ArgumentHelp("Migrate typed state by a plan file (YAML or JSON) (native).", valueName: "PLAN.yaml"))
+    @Option(help: ArgumentHelp("Migrate typed state by a plan file (YAML or JSON): schema versions (native) or field changes (Flink).", valueName: "PLAN.yaml"))
     var migrate: String?
 
     @Option(help: "Block compression of a native output: zstd, zstd:LEVEL, lz4 or none (default: as the input, zstd:1 for Flink).")
@@ -120,11 +123,6 @@ struct RewriteCommand: AsyncParsableCommand {
         plan.renameUIDs = try renameUID.map { s throws(UsageError) in try RewritePlan.UIDRename(parsing: s) }
         plan.setOffsets = try setOffset.map { s throws(UsageError) in try RewritePlan.OffsetAssignment(parsing: s) }
         plan.expireTTLAt = now.flatMap(CivilTime.parseMillis)
-        do {
-            plan.migration = try migrate.map { try MigrationPlan.load(path: $0) }
-        } catch let e as JobSpecError {
-            throw UsageError("--migrate \(e)")
-        }
         plan.compression = compression.flatMap(CompressionSetting.init(parsing:))
         plan.parallelism = try parallelism.map { s throws(UsageError) in try RewritePlan.ParallelismChange(parsing: s) }
         plan.dropInFlight = dropInFlight
@@ -139,9 +137,20 @@ struct RewriteCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let plan = try plan()
+        var plan = try plan()
         let report: RewriteReport
-        switch try SnapshotOpener.open(source) {
+        let input = try SnapshotOpener.open(source)
+        // The plan's format follows the input: field changes for Flink, schema versions for native snapshots.
+        do {
+            if input is FlinkSnapshot, !dest.hasSuffix(".cairn") {
+                plan.flinkMigration = try migrate.map { try FlinkMigrationPlan.load(path: $0) }
+            } else {
+                plan.migration = try migrate.map { try MigrationPlan.load(path: $0) }
+            }
+        } catch let e as JobSpecError {
+            throw UsageError("--migrate \(e)")
+        }
+        switch input {
         case let flink as FlinkSnapshot where dest.hasSuffix(".cairn"):
             report = try convert(flink, plan: plan)
         case let flink as FlinkSnapshot:

@@ -95,9 +95,67 @@ struct FlinkRewriteCLITests {
         #expect(again.stderr.contains("--relocate \(scenario)"))
     }
 
+    @Test("--migrate on the typed savepoint: dump --state shows the migrated POJO and Row values; a bad plan exits 2 naming its key path and writes nothing")
+    func migrate() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let scenario = Self.flink.appendingPathComponent("2.3/typed-hashmap").path
+        let sp = scenario + "/" + (try #require(try FileManager.default.contentsOfDirectory(atPath: scenario).first { $0.hasPrefix("savepoint-") }))
+        let plan = dir.appendingPathComponent("plan.yaml")
+        try """
+            migrations:
+              - operator: typed-state
+                state: pojo
+                from: TypedPojo
+                widen: {count: long}
+                rename: {ratio: score}
+                drop: [payload]
+                add: [{field: priority, type: long, default: 7}]
+              - operator: typed-state
+                state: row
+                from: Row
+                widen: {f0: long}
+                add: [{field: extra, type: string, default: none}]
+            """.write(to: plan, atomically: true, encoding: .utf8)
+        let dest = dir.appendingPathComponent("sp-v2").path
+        let r = try CLI.run(["rewrite", sp, dest, "--migrate", plan.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let changes = try #require((r.json as? [String: Any])?["changes"] as? [String])
+        #expect(changes.contains { $0.hasPrefix("typed-state/pojo: migrated CairnFixtureJob$TypedPojo: ") && $0.contains("renamed ratio → score") }, "\(changes)")
+        func dump(_ source: String, _ state: String) throws -> [String: [String: Any]] {
+            let d = try CLI.run(["dump", source, "--state", "typed-state/" + state])
+            #expect(d.status == 0, "\(d.stderr)")
+            var out: [String: [String: Any]] = [:]
+            for line in d.stdout.split(separator: "\n") {
+                let o = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                let key = try #require(o["key"] as? [String: Any])
+                out["\(key["f1"] ?? "")"] = o
+            }
+            return out
+        }
+        let before = try dump(sp, "pojo"), after = try dump(dest, "pojo")
+        #expect(before.count == 40 && Set(after.keys) == Set(before.keys))
+        for (k, o) in before {
+            let ov = try #require(o["value"] as? [String: Any]), nv = try #require(after[k]?["value"] as? [String: Any])
+            #expect(nv["count"] as? Int == ov["count"] as? Int && nv["score"] as? Double == ov["ratio"] as? Double)
+            #expect(nv["priority"] as? Int == 7 && nv["payload"] == nil && nv["ratio"] == nil && ov["payload"] != nil)
+            #expect(nv["name"] as? String == ov["name"] as? String)
+        }
+        let rows = try dump(dest, "row")
+        let fields = try #require((rows["3"]?["value"] as? [String: Any])?["fields"] as? [Any])
+        #expect(fields.count == 5 && fields.last as? String == "none" && fields.first as? Int == 3)
+
+        // A narrowing plan: exit 2, the plan's key path, state and field named, DEST not created.
+        try "migrations:\n  - {operator: typed-state, state: pojo, from: TypedPojo, widen: {total: int}}\n".write(to: plan, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["rewrite", sp, dir.appendingPathComponent("bad").path, "--migrate", plan.path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("migrations[0]") && bad.stderr.contains("typed-state/pojo") && bad.stderr.contains("field total") && bad.stderr.contains("narrows"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("bad").path))
+    }
+
     static let flinkRuntime = TestPrerequisite.flink(repository: CLI.root)
 
-    @Test("real Flink 2.3 restores every rewrite, metadata and state level, and the last checkpoint backup --watch kept (Fixtures/flink/restore-check.sh, about 2.5 min)", .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment),
+    @Test("real Flink 2.3 restores every rewrite, metadata and state level, the last checkpoint backup --watch kept, and a --migrate read by the v2 job (Fixtures/flink/restore-check.sh, about 4 min)", .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment),
           .timeLimit(.minutes(10)))
     func restoreCheck() async throws {
         let base = try #require(Self.flinkRuntime.location, Comment(rawValue: Self.flinkRuntime.missingMessage))
@@ -105,7 +163,7 @@ struct FlinkRewriteCLITests {
                                     environment: ["CAIRN": CLI.binary.path, "FLINK_BASE": base])
         let text = r.stdout
         #expect(r.status == 0, "\(text)\n\(r.stderr.suffix(4000))")
-        for c in ["baseline", "drop", "rename", "offset", "relocate-reference", "relocate-copy", "expire-ttl", "drop-state", "max-parallelism", "parallelism", "backup"] {
+        for c in ["baseline", "drop", "rename", "offset", "relocate-reference", "relocate-copy", "expire-ttl", "drop-state", "max-parallelism", "parallelism", "backup", "migrate"] {
             #expect(text.contains("PASS \(c) "), "\(text)")
         }
     }

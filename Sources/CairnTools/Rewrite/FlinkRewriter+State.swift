@@ -4,7 +4,7 @@ import CairnModel
 
 extension FlinkRewriter {
     /// Adds the plan's state-level options to `r`: `--drop-state`, `--expire-ttl` with `--ttl`, `--max-parallelism`
-    /// (all operators, or `OP=N`) and `--parallelism`.
+    /// (all operators, or `OP=N`), `--parallelism` and `--migrate`.
     static func configure(_ r: inout FlinkStateRewriter, plan: RewritePlan, snapshot: FlinkSnapshot) throws(FlinkRewriteError) {
         let operators = snapshot.metadata.operators
         let keyed: [(op: FlinkOperatorState, states: [FlinkRegisteredState])] = operators.map { ($0, snapshot.stateMetaInfo(of: $0).keyedStates) }
@@ -56,6 +56,9 @@ extension FlinkRewriter {
         for change in plan.parallelism {
             let op = try operatorNamed(change.op.text, option: "--parallelism", in: operators)
             if op.parallelism != change.parallelism { r.setParallelism(change.parallelism, operator: op.id) }
+        }
+        if let m = plan.flinkMigration {
+            try configure(&r, migrations: m, snapshot: snapshot) { (text, option) throws(FlinkRewriteError) in try resolve(text, option: option) }
         }
     }
 

@@ -33,16 +33,32 @@ public struct FlinkStateRewriter {
     public let snapshot: FlinkSnapshot
     /// Bytes of entries held in memory before a sorted run is spilled to disk.
     public var sortMemory = 64 << 20
+    /// Lines for the report, added before the per-operator ones (e.g. what a migration changes in a schema).
+    public var notes: [String] = []
     private var transforms: [OperatorID: [String: [EntryTransform]]] = [:]
     private var dropped: [OperatorID: Set<String>] = [:]
     private var maxParallelism: [OperatorID: Int] = [:]
     private var parallelism: [OperatorID: Int] = [:]
+    private var valueSerializers: [OperatorID: [String: [UInt8]]] = [:]
 
     public init(snapshot: FlinkSnapshot) { self.snapshot = snapshot }
 
     /// Applies `t` to every entry of `state` of the operator (several transforms run in the order added).
     public mutating func transform(operator id: OperatorID, state: String, _ t: @escaping EntryTransform) {
         transforms[id, default: [:]][state, default: []].append(t)
+    }
+
+    /// Gives `state` a new value serializer: `snapshot` (versioned form: class, version, payload — e.g.
+    /// `FlinkSchemaEvolution.snapshot`) replaces `VALUE_SERIALIZER` in the output's state meta data, and every value,
+    /// after the transforms, is written with it. Pair it with a transform that gives values the new serializer's shape.
+    public mutating func replaceValueSerializer(operator id: OperatorID, state: String, snapshot: [UInt8]) {
+        valueSerializers[id, default: [:]][state] = snapshot
+    }
+
+    /// Migrates a state's values: `transform` converts each value to the shape of the serializer `snapshot` describes.
+    public mutating func migrate(operator id: OperatorID, state: String, snapshot: [UInt8], _ transform: @escaping EntryTransform) {
+        replaceValueSerializer(operator: id, state: state, snapshot: snapshot)
+        self.transform(operator: id, state: state, transform)
     }
 
     /// Removes a keyed state: from the serialization proxy (the job restores as if it never registered it) and its data.
@@ -55,11 +71,11 @@ public struct FlinkStateRewriter {
     public mutating func setParallelism(_ n: Int, operator id: OperatorID) { parallelism[id] = n }
 
     /// Nothing to do.
-    public var isEmpty: Bool { transforms.isEmpty && dropped.isEmpty && maxParallelism.isEmpty && parallelism.isEmpty }
+    public var isEmpty: Bool { transforms.isEmpty && dropped.isEmpty && maxParallelism.isEmpty && parallelism.isEmpty && valueSerializers.isEmpty }
 
     /// The operators the rewrite changes, in the order of `_metadata`.
     public var operatorIDs: [OperatorID] {
-        let touched = Set(transforms.keys).union(dropped.keys).union(maxParallelism.keys).union(parallelism.keys)
+        let touched = Set(transforms.keys).union(dropped.keys).union(maxParallelism.keys).union(parallelism.keys).union(valueSerializers.keys)
         return snapshot.metadata.operators.map(\.id).filter(touched.contains)
     }
 
@@ -76,7 +92,7 @@ public struct FlinkStateRewriter {
 
     /// Reads, transforms and writes the state of every operator the rewrite touches; files go to `staging`.
     public func write(staging: String) throws(FlinkRewriteError) -> Output {
-        var out = Output(operators: [], files: [:], changes: [])
+        var out = Output(operators: [], files: [:], changes: notes)
         do { try FilePaths.makeDirectories(staging) } catch { throw .io(error) }
         for id in operatorIDs {
             guard let op = snapshot.metadata.operators.first(where: { $0.id == id }) else { continue }
@@ -117,7 +133,7 @@ public struct FlinkStateRewriter {
             for st in live { if let image = try snapshot.keyedProxyImage(operator: op, subtask: st) { images.append((st, image)) } }
         } catch { throw .unreadableState("\(error)") }
         guard let first = images.first?.1 else {
-            let named = Set(dropped[op.id] ?? []).union((transforms[op.id] ?? [:]).keys)
+            let named = Set(dropped[op.id] ?? []).union((transforms[op.id] ?? [:]).keys).union((valueSerializers[op.id] ?? [:]).keys)
             if let state = named.sorted().first {
                 throw .unknownState(option: "--drop-state/--ttl", name: "\(op.uid ?? op.id.hex)/\(state)", available: [])
             }
@@ -151,6 +167,19 @@ public struct FlinkStateRewriter {
         }
         for state in (transforms[op.id] ?? [:]).keys.sorted() where !unionNames.contains(state) {
             throw .unknownState(option: "a transform", name: "\(op.uid ?? op.id.hex)/\(state)", available: unionNames.map { "\(op.uid ?? op.id.hex)/\($0)" })
+        }
+        let replaced = valueSerializers[op.id] ?? [:]
+        for (state, snapshot) in replaced.sorted(by: { $0.key < $1.key }) {
+            guard let i = unionNames.firstIndex(of: state) else {
+                throw .unknownState(option: "a value serializer replacement", name: "\(op.uid ?? op.id.hex)/\(state)", available: unionNames.map { "\(op.uid ?? op.id.hex)/\($0)" })
+            }
+            do {
+                unionBytes[i] = try FlinkSnapshotBytes.replacingSerializer(FlinkStateMetaRecord.SerializerKey.value, in: unionBytes[i], with: snapshot)
+                var r = JavaDataInput(unionBytes[i])
+                unionRecords[i] = try FlinkStateMetaRecord.read(&r)
+            } catch {
+                throw refuse("the new value serializer of state \(state) cannot be written into its meta data: \(error)", "Give a versioned serializer snapshot (class, version, payload) Cairn can parse.")
+            }
         }
         let kept = unionNames.indices.filter { !(dropped[op.id]?.contains(unionNames[$0]) ?? false) }
         let outImage = FlinkKeyedProxyImage(
@@ -188,7 +217,9 @@ public struct FlinkStateRewriter {
         do {
             for (st, image) in images {
                 let map = image.proxy.states.map { outIndex[$0.name] }
-                let needsDecoding = { (s: Int) in rescale || !(opTransforms[image.proxy.states[s].name]?.isEmpty ?? true) }
+                let needsDecoding = { (s: Int) in
+                    rescale || !(opTransforms[image.proxy.states[s].name]?.isEmpty ?? true) || replaced[image.proxy.states[s].name] != nil
+                }
                 try snapshot.forEachKeyedEntry(operator: op, subtask: st, proxy: image, decode: needsDecoding) { s, decoded, raw in
                     counts.read += 1
                     guard let o = map[s] else {
@@ -206,7 +237,8 @@ public struct FlinkStateRewriter {
                             }
                             entry.value = v
                         }
-                        let changed = entry.value != decoded.value
+                        // A new value serializer re-encodes every value, changed or not.
+                        let changed = entry.value != decoded.value || replaced[image.proxy.states[s].name] != nil
                         if changed { perState[o, default: Counts()].changed += 1 }
                         var kg = decoded.keyGroup
                         if rescale {
@@ -223,7 +255,13 @@ public struct FlinkStateRewriter {
                         } else {
                             key = try outLayouts[o].encodeKey(entry, keyGroup: kg)
                         }
-                        value = try raw.map { changed ? try outLayouts[o].encodeValue(entry) : $0.value } ?? outLayouts[o].encodeValue(entry)
+                        do {
+                            value = try raw.map { changed ? try outLayouts[o].encodeValue(entry) : $0.value } ?? outLayouts[o].encodeValue(entry)
+                        } catch var e as FlinkSerializerError {
+                            // Name the state and key: a transform's value that the state's serializer cannot write.
+                            e.message = "state \(image.proxy.states[s].name), key \(entry.key.json.rendered(indent: 0)): " + e.message
+                            throw e
+                        }
                     } else if let raw, raw.key.count > oldPrefix {
                         // Not decoded: neither key group nor value changes, the stored bytes pass through.
                         keyGroup = oldPrefix == 2 ? Int(raw.key[0]) << 8 | Int(raw.key[1]) : Int(raw.key[0])

@@ -64,25 +64,16 @@ public struct MigrationPlan: Sendable {
 
     /// Reads a plan file (YAML, or JSON, which is YAML too).
     public static func load(path: String) throws -> MigrationPlan {
-        let file = try FileSource(path: path)
-        guard file.size <= 16 << 20 else { throw UsageError("\(path): a migration plan of \(ByteCount.format(Int64(file.size))) is not plausible; is this the right file?") }
-        let bytes = try file.read(at: 0, count: Int(file.size))
-        return try parse(String(decoding: bytes, as: UTF8.self), file: path)
+        try parse(try YAMLReader.planText(path: path), file: path)
     }
 
     /// Parses plan text; errors name the file, the key path and the line.
     public static func parse(_ text: String, file: String = "migration plan") throws(JobSpecError) -> MigrationPlan {
         let r = YAMLReader(file: file)
-        let root = try r.mapping(try r.root(text), "", allowed: ["migrations"])
-        guard let list = root["migrations"] else { throw r.fail("", nil, "a migration plan needs migrations: (a list of states to migrate)") }
         var out: [StateMigration] = []
-        for (i, item) in try r.sequence(list, "migrations").enumerated() {
-            let p = "migrations[\(i)]"
-            let m = try r.mapping(item, p, allowed: ["operator", "state", "from", "to", "schema", "rename", "drop"])
-            func required(_ key: String) throws(JobSpecError) -> Node {
-                guard let n = m[key] else { throw r.fail(p, item, "each migration needs \(key):") }
-                return n
-            }
+        for entry in try r.migrations(text, allowed: ["operator", "state", "from", "to", "schema", "rename", "drop"]) {
+            let (p, item, m) = entry
+            func required(_ key: String) throws(JobSpecError) -> Node { try r.required(entry, key) }
             let op = try r.string(try required("operator"), p + ".operator")
             let state = try r.string(try required("state"), p + ".state")
             let from = try r.int(try required("from"), p + ".from", min: 0)

@@ -89,7 +89,10 @@ public struct RewritePlan: Sendable {
     public var setOffsets: [OffsetAssignment] = []
     /// Drop keyed entries whose TTL ran out at this time (milliseconds since the epoch), by each state's TTL.
     public var expireTTLAt: Int64?
+    /// `--migrate` on native input.
     public var migration: MigrationPlan?
+    /// `--migrate` on Flink input.
+    public var flinkMigration: FlinkMigrationPlan?
     public var valueMigrations: [ValueMigration] = []
     public var compression: CompressionSetting?
     public var parallelism: [ParallelismChange] = []
@@ -111,6 +114,7 @@ public struct RewritePlan: Sendable {
     public var stateOptions: [String] {
         var out: [String] = []
         if expireTTLAt != nil { out.append("--expire-ttl") }
+        if flinkMigration != nil { out.append("--migrate") }
         if !dropStates.isEmpty { out.append("--drop-state") }
         if !parallelism.isEmpty { out.append("--parallelism") }
         if maxParallelism != nil || !maxParallelismChanges.isEmpty { out.append("--max-parallelism") }

@@ -1,3 +1,4 @@
+import CairnCore
 import Yams
 
 /// Strict reading of a YAML (or JSON) document for Cairn's spec files: every value is checked for its type and
@@ -38,6 +39,32 @@ struct YAMLReader {
             out[key] = v
         }
         return out
+    }
+
+    /// The text of a plan file (at most 16 MiB: anything larger is not a plan).
+    static func planText(path: String) throws -> String {
+        let file = try FileSource(path: path)
+        guard file.size <= 16 << 20 else { throw UsageError("\(path): a migration plan of \(ByteCount.format(Int64(file.size))) is not plausible; is this the right file?") }
+        return String(decoding: try file.read(at: 0, count: Int(file.size)), as: UTF8.self)
+    }
+
+    /// The entries of a migration plan's `migrations:` list, each a mapping checked against `allowed`: its key path
+    /// (`migrations[i]`), node and keys.
+    func migrations(_ text: String, allowed: [String]) throws(JobSpecError) -> [(path: String, node: Node, keys: [String: Node])] {
+        let top = try mapping(try root(text), "", allowed: ["migrations"])
+        guard let list = top["migrations"] else { throw fail("", nil, "a migration plan needs migrations: (a list of states to migrate)") }
+        var out: [(path: String, node: Node, keys: [String: Node])] = []
+        for (i, item) in try sequence(list, "migrations").enumerated() {
+            let p = "migrations[\(i)]"
+            out.append((p, item, try mapping(item, p, allowed: allowed)))
+        }
+        return out
+    }
+
+    /// A key each migration must have.
+    func required(_ entry: (path: String, node: Node, keys: [String: Node]), _ key: String) throws(JobSpecError) -> Node {
+        guard let n = entry.keys[key] else { throw fail(entry.path, entry.node, "each migration needs \(key):") }
+        return n
     }
 
     func sequence(_ node: Node, _ path: String) throws(JobSpecError) -> [Node] {
