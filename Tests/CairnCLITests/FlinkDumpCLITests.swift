@@ -27,16 +27,38 @@ struct FlinkDumpCLITests {
         text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    @Test("every keyed and operator state of every Flink 2.3 fixture dumps the values Flink's own serializers read",
-          .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment), .timeLimit(.minutes(10)))
-    func sameAsTheJVM() async throws {
-        let base = try #require(Self.flinkRuntime.location, Comment(rawValue: Self.flinkRuntime.missingMessage))
+    /// A fixture version with the Flink release whose serializers read it, and what the comparison must cover.
+    struct JVMComparison: Sendable, CustomTestStringConvertible {
+        var version: String, release: String, minStates: Int, minEntries: Int
+        var testDescription: String { "Flink \(version)" }
+    }
+
+    static let jvmComparisons = [
+        JVMComparison(version: "2.3", release: "2.3.0", minStates: 100, minEntries: 10_000),
+        JVMComparison(version: "1.20", release: "1.20.5", minStates: 150, minEntries: 10_000),
+        JVMComparison(version: "1.15", release: "1.15.4", minStates: 150, minEntries: 10_000),
+    ]
+
+    /// Flink 1.x keeps a POJO's `List`/`Map` fields as Kryo (its TypeExtractor does not analyse collections). Cairn
+    /// prints such a value whole as opaque where its container delimits it (a RocksDB or canonical value), and in an
+    /// uncompressed heap checkpoint refuses it and every state after it in its key group, whose position it cannot
+    /// find. Those are the only differences from the JVM it may show; everything else must be equal.
+    static func kryoLimit(_ stderr: String) -> Bool {
+        stderr.contains("KryoSerializer") && (stderr.contains("have no length") || stderr.contains("is stored after state"))
+    }
+
+    @Test("every keyed and operator state of every Flink fixture dumps the values Flink's own serializers read",
+          .enabled(if: flinkRuntime.wanted, flinkRuntime.skipComment), .timeLimit(.minutes(10)), arguments: jvmComparisons)
+    func sameAsTheJVM(_ c: JVMComparison) async throws {
+        let runtime = TestPrerequisite.flink(repository: CLI.root, version: c.release)
+        let base = try #require(runtime.location, Comment(rawValue: runtime.missingMessage))
+        let kryoFields = c.version.hasPrefix("1.")
         let work = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: work) }
         let script = Self.flink.appendingPathComponent("dump-check.sh").path
         let compare = Self.flink.appendingPathComponent("compare_dump.py").path
-        var compared = 0, entries = 0, operatorLines = 0
-        for dir in Self.snapshots("2.3") {
+        var compared = 0, entries = 0, operatorLines = 0, refused = 0
+        for dir in Self.snapshots(c.version) {
             let java = try await TestProcess.runDetached(command: "bash", [script, dir.path, "--operator-state"],
                                            environment: ["FLINK_BASE": base, "BUILD": work.appendingPathComponent("build").path])
             try #require(java.status == 0, "Java dumper on \(dir.path): \(java.stderr.suffix(2000))")
@@ -57,6 +79,10 @@ struct FlinkDumpCLITests {
                     #expect(cairn.status == 1 && cairn.stderr.contains("changelog"), "\(dir.path) \(selector): \(cairn.stderr)")
                     continue
                 }
+                if kryoFields && cairn.status == 1 && Self.kryoLimit(cairn.stderr) && dir.lastPathComponent.hasPrefix("chk-") {
+                    refused += 1
+                    continue
+                }
                 guard cairn.status == 0 else {
                     Issue.record("cairn dump \(dir.path) --state \(selector) failed: \(cairn.stderr)")
                     continue
@@ -64,15 +90,16 @@ struct FlinkDumpCLITests {
                 let a = work.appendingPathComponent("java.jsonl"), b = work.appendingPathComponent("cairn.jsonl")
                 try (javaLines.joined(separator: "\n") + "\n").write(to: a, atomically: true, encoding: .utf8)
                 try cairn.stdout.write(to: b, atomically: true, encoding: .utf8)
-                let diff = try await TestProcess.runDetached(command: "python3", [compare, a.path, b.path, "--max-report", "3"])
+                let diff = try await TestProcess.runDetached(command: "python3", [compare, a.path, b.path, "--max-report", "3"] + (kryoFields ? ["--opaque-b"] : []))
                 #expect(diff.status == 0, "\(dir.path) \(selector):\n\(diff.stdout.prefix(3000))")
                 compared += 1
                 entries += javaLines.count
             }
         }
-        #expect(compared >= 100, "states compared: \(compared)")
+        #expect(compared >= c.minStates, "states compared: \(compared)")
+        #expect(refused <= compared / 10, "states refused for a Kryo field: \(refused) of \(compared + refused)")
         #expect(operatorLines >= 1_000, "operator-state lines compared: \(operatorLines)")
-        #expect(entries >= 10_000, "entries compared: \(entries)")
+        #expect(entries >= c.minEntries, "entries compared: \(entries)")
     }
 
     @Test("--key reads the one key group Flink hashes the key to, in every backend")

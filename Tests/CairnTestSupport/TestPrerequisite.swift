@@ -28,13 +28,14 @@ public struct TestPrerequisite: Sendable {
         name: "Chromium", optOutVariable: "CAIRN_SKIP_CHROMIUM",
         location: ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) })
 
-    /// Flink 2.3's jars (FLINK_BASE, else the repository's .build/flink cache that install-deps fills) and a JDK.
-    public static func flink(repository: URL) -> TestPrerequisite {
+    /// Flink's jars of `version` (FLINK_BASE, else the repository's .build/flink cache that install-deps fills, else
+    /// /tmp) and a JDK. The restore check needs 2.3; the JVM dump comparison every fixture version.
+    public static func flink(repository: URL, version: String = "2.3.0") -> TestPrerequisite {
         let fm = FileManager.default
         let bases: [String?] = [ProcessInfo.processInfo.environment["FLINK_BASE"], repository.appendingPathComponent(".build/flink").path, "/tmp"]
-        let base = bases.compactMap { $0 }.first { fm.fileExists(atPath: "\($0)/flink-2.3.0/lib/flink-dist-2.3.0.jar") }
+        let base = bases.compactMap { $0 }.first { fm.fileExists(atPath: "\($0)/flink-\(version)/lib/flink-dist-\(version).jar") }
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         let jdk = path.split(separator: ":").contains { fm.isExecutableFile(atPath: "\($0)/java") && fm.isExecutableFile(atPath: "\($0)/javac") }
-        return TestPrerequisite(name: "Flink 2.3 (apache-flink-libraries) and Java 17", optOutVariable: "CAIRN_SKIP_FLINK", location: jdk ? base : nil)
+        return TestPrerequisite(name: "Flink \(version) (apache-flink-libraries) and Java 17", optOutVariable: "CAIRN_SKIP_FLINK", location: jdk ? base : nil)
     }
 }

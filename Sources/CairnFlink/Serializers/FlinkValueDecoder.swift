@@ -23,10 +23,18 @@ public enum FlinkValueDecoder {
     public static func read(_ r: inout JavaDataInput, _ s: FlinkTypeSerializer, whole: Bool = false, depth: Int = 0) throws -> FlinkValue {
         let at = r.position
         guard depth <= maxDepth else { throw FlinkSerializerError(.limit, "values nested deeper than \(maxDepth)", at: at) }
+        let start = whole ? r : nil
         do {
             return try readUnchecked(&r, s, whole: whole, depth: depth)
         } catch let e as DecodeError {
             throw FlinkSerializerError(.malformed, "\(s.name) value: \(e.message)", at: e.offset)
+        } catch let e as FlinkSerializerError where e.kind == .unsupported {
+            // A value inside (a Kryo field of a POJO…) cannot be delimited, but this one can: it runs to the end.
+            // Show it whole as opaque bytes rather than fail a dump that the container could still frame.
+            guard var rest = start else { throw e }
+            let bytes = try rest.readBytes(rest.remaining, "opaque value")
+            r = rest
+            return .opaque(className: s.name + (e.serializerClass.map { " holding \($0)" } ?? ""), bytes: bytes)
         }
     }
 
