@@ -3,6 +3,7 @@ import CairnStore
 
 #if S3
 import CairnS3
+import Foundation
 #endif
 
 /// The bridge to CairnS3: credentials, region and endpoint come from the AWS_* variables and ~/.aws files,
@@ -10,7 +11,11 @@ import CairnS3
 enum S3StoreFactory {
     static func open(url: String, options: S3Options) throws -> any ObjectStore {
         #if S3
-        try S3ObjectStore.open(url: url, endpointOverride: options.endpoint, profile: options.profile)
+        var environment = ProcessInfo.processInfo.environment
+        if let region = options.region { environment["AWS_REGION"] = region }
+        // Flink's s3a:// and s3p:// name the same buckets as s3://.
+        let s3URL = ObjectStoreURL.s3Scheme(url).map { "s3://" + url.dropFirst($0.count + 3) } ?? url
+        return try S3ObjectStore.open(url: s3URL, environment: environment, endpointOverride: options.endpoint, profile: options.profile)
         #else
         throw UsageError("\(url): this cairn was built without S3 support (the lean build of `make demo`); build it with `make install` or `swift build -c release`")
         #endif

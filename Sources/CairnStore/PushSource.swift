@@ -33,13 +33,17 @@ public struct PushSource: Sendable {
     /// `prune --keep-last` counts per group, and push finds unchanged files in the group's latest snapshot.
     public var attributes: [String: String]
     public var files: [File]
+    /// Where the files are when they are not on the local disk: each `File.absolutePath` is then a key in this
+    /// store (a live checkpoint in S3), read by ranged GETs.
+    public var objects: (any ObjectStore)?
 
-    public init(kind: String, source: String, root: String, attributes: [String: String], files: [File]) {
+    public init(kind: String, source: String, root: String, attributes: [String: String], files: [File], objects: (any ObjectStore)? = nil) {
         self.kind = kind
         self.source = source
         self.root = root
         self.attributes = attributes
         self.files = files
+        self.objects = objects
     }
 
     public var group: String { attributes["group"] ?? root }

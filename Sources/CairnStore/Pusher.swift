@@ -146,12 +146,9 @@ public struct Pusher: Sendable {
                     report()
                     continue
                 }
-                let reader: FileSource
-                do throws(IOError) { reader = try FileSource(path: file.absolutePath) } catch {
-                    throw StoreError(.source, place: file.absolutePath, message: "cannot read: \(error.message)")
-                }
+                let reader = try PushFileReader.open(file, in: source)
                 guard reader.size == file.size else {
-                    throw StoreError(.source, place: file.absolutePath, message: "changed size while pushing (\(file.size) → \(reader.size) bytes)",
+                    throw StoreError(.source, place: reader.name, message: "changed size while pushing (\(file.size) → \(reader.size) bytes)",
                                      hint: "push a checkpoint that is complete and no longer written")
                 }
                 var buffer: [UInt8] = []
@@ -165,9 +162,7 @@ public struct Pusher: Sendable {
                         buffer.removeSubrange(0..<position)
                         position = 0
                         let n = Int(min(UInt64(window), reader.size - offset))
-                        do throws(IOError) { buffer.append(contentsOf: try reader.read(at: offset, count: n)) } catch {
-                            throw StoreError(.source, place: file.absolutePath, message: "\(error.message)")
-                        }
+                        buffer.append(contentsOf: try await reader.read(at: offset, count: n))
                         offset += UInt64(n)
                         bytesRead += UInt64(n)
                     }

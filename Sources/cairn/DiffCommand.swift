@@ -47,7 +47,7 @@ struct DiffCommand: AsyncParsableCommand {
     @Flag(name: .customLong("exit-code"), help: "Exit 1 when the snapshots differ.")
     var exitCode = false
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: S3AccessOptions
 
     @Flag(help: "Print the diff as JSON.")
     var json = false

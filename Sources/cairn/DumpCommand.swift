@@ -44,7 +44,7 @@ struct DumpCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keys and values as the stored bytes, in hex, instead of decoded.")
     var raw = false
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: S3AccessOptions
 
     func validate() throws {
         if state == nil, key != nil || keyGroup != nil || limit != nil || raw {

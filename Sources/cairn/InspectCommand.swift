@@ -27,7 +27,7 @@ struct InspectCommand: AsyncParsableCommand {
     @Argument(help: "A .cairn file; a Flink _metadata, its directory, or a job's checkpoint directory; or STORE#SNAPSHOT.")
     var source: String
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: S3AccessOptions
 
     @Flag(help: "Print the documented JSON document instead of tables.")
     var json = false

@@ -25,7 +25,7 @@ struct ValidateCommand: AsyncParsableCommand {
     @Argument(help: "A .cairn file; a Flink _metadata, its directory, or a job's checkpoint directory; or STORE#SNAPSHOT.")
     var source: String
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: S3AccessOptions
 
     @Flag(help: "Read every block: checksums, full decode, key group of every key, typed values.")
     var deep = false

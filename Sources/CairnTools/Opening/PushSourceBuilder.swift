@@ -31,6 +31,58 @@ public enum PushSourceBuilder {
         return try native(source, path)
     }
 
+    /// A live Flink checkpoint in S3 (`s3://`, `s3a://`, `s3p://`): its `_metadata` and every object it references,
+    /// with sizes and modification times from LIST (never downloaded here), read later by ranged GETs. Objects a
+    /// previous snapshot of the job stored with the same path, size and modification time are not read again.
+    /// Blocks on listings: call it off the cooperative pool (`BlockingBridge.offPool`).
+    public static func flink(objectStore source: String, location: FlinkSnapshotLocation, files: ObjectStoreSnapshotFiles) throws -> PushSource {
+        let snapshot = try FlinkSnapshot(location: location, files: files)
+        var paths: Set<String> = [location.metadataPath]
+        var problems: [String] = []
+        for (op, subtask, role, ref) in snapshot.fileReferences {
+            let owner = "operator \(op.id.hex)" + (subtask.map { " subtask \($0)" } ?? "") + " \(role)"
+            switch snapshot.resolver.resolve(ref) {
+            case .local(let p), .relocated(let p): paths.insert(p)
+            case .remote(let uri): problems.append("\(owner): \(uri) is on a file system other than S3")
+            case .missing(let expected): problems.append("\(owner): \(expected) is missing")
+            }
+        }
+        if let failure = files.failure { throw failure }
+        if !problems.isEmpty {
+            throw UsageError("\(source): cannot push an incomplete snapshot; \(problems.count) referenced object(s) unavailable, first: \(problems[0])")
+        }
+        guard let (bucket, _) = ObjectStoreSnapshotFiles.split(location.metadataPath) else {
+            throw UsageError("\(source): not an s3://bucket/key URL")
+        }
+        let bucketRoot = "s3://" + bucket
+        if let other = paths.first(where: { ObjectStoreSnapshotFiles.split($0)?.bucket != bucket }) {
+            throw UsageError("\(source): the checkpoint references \(other) in another bucket; push reads one bucket")
+        }
+        let sorted = paths.sorted()
+        let rootKey = commonDirectory(sorted.map { String($0.dropFirst(bucketRoot.count)) })
+        let root = bucketRoot + (rootKey == "/" ? "" : rootKey)
+        var out: [PushSource.File] = []
+        for p in sorted {
+            guard let info = files.info(p) else {
+                if let failure = files.failure { throw failure }
+                throw IOError(path: p, operation: "list", message: "no such object (deleted while being read?)")
+            }
+            out.append(PushSource.File(relativePath: String(p.dropFirst(root.count + 1)), absolutePath: String(p.dropFirst(bucketRoot.count + 1)),
+                                       size: info.size, mtimeNs: Int64((info.modified * 1000).rounded()) * 1_000_000, mode: 0o644))
+        }
+        let metadataRelative = String(location.metadataPath.dropFirst(root.count + 1))
+        let jobId = snapshot.jobId
+        var attributes = [
+            "group": jobId.isEmpty ? "flink:" + FilePaths.parent(location.directory) : "flink-job:" + jobId,
+            "metadataPath": metadataRelative,
+            "checkpointId": String(snapshot.metadata.checkpointId),
+            "flinkMetadataVersion": String(snapshot.metadata.version),
+        ]
+        if !jobId.isEmpty { attributes["jobId"] = jobId }
+        let kind = snapshot.kind == .savepoint ? "flink-savepoint" : "flink-checkpoint"
+        return PushSource(kind: kind, source: source, root: root, attributes: attributes, files: out, objects: try files.store(bucket))
+    }
+
     static func native(_ source: String, _ path: String) throws -> PushSource {
         // Opening checks it is a Cairn snapshot (magic, footer, index) before anything is stored.
         let reader = try SnapshotReader(source: try FileSource(path: path))
