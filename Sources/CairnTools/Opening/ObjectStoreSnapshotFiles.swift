@@ -56,7 +56,9 @@ public final class ObjectStoreSnapshotFiles: SnapshotFiles {
         return (String(bucket), String(rest.dropFirst(bucket.count + 1)))
     }
 
-    public func path(ofURI uri: String) -> String? { Self.canonical(uri) }
+    /// S3 URIs as canonical paths; local paths stay local paths, which exist nowhere here, so the resolver looks for
+    /// them by their job-relative suffix under the checkpoint (a checkpoint copied into S3 as it was).
+    public func path(ofURI uri: String) -> String? { Self.canonical(uri) ?? FilePaths.localPath(ofURI: uri) }
 
     public var answersExistenceLocally: Bool { false }
 
@@ -69,11 +71,6 @@ public final class ObjectStoreSnapshotFiles: SnapshotFiles {
             stores[bucket] = s
             return s
         }
-    }
-
-    /// Requests made so far to every bucket, by kind.
-    public var requestCounts: RequestCounts {
-        stores.withLock { $0.values.reduce(into: RequestCounts()) { sum, s in sum = sum + s.requestCounts } }
     }
 
     /// The first LIST that failed, if any: results that relied on it are not to be trusted.
