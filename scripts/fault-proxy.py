@@ -35,13 +35,13 @@ class Faults:
         self.kinds = kinds
         self.count = 0
         self.injected = {k: 0 for k in kinds}
-        self.kinds = {}
+        self.by_kind = {}
         self.lock = threading.Lock()
 
     def tally(self, kind):
         """Counts a request by kind (GET, GET-range, LIST, HEAD, PUT, …) for the report."""
         with self.lock:
-            self.kinds[kind] = self.kinds.get(kind, 0) + 1
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
 
     def next(self):
         """The fault for the next request, or None."""
@@ -262,7 +262,7 @@ def main():
     proxy.shutdown()
     proxy.server_close()
     f = proxy.faults
-    print(json.dumps({"requests": f.count, "faults": f.injected, "kinds": f.kinds}), flush=True)
+    print(json.dumps({"requests": f.count, "faults": f.injected, "kinds": f.by_kind}), flush=True)
 
 
 if __name__ == "__main__":

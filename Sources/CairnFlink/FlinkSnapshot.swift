@@ -218,9 +218,10 @@ public struct FlinkSnapshot: SnapshotView {
             case .local: break
             }
         }
-        // Files this checkpoint shares with the other checkpoints of its job directory.
+        // Files this checkpoint shares with the other checkpoints of its job directory (not in object storage, where
+        // each other `_metadata` would be a download a summary does not make).
         var sharedBytes: Int64? = nil
-        if !location.otherCheckpoints.isEmpty {
+        if !location.otherCheckpoints.isEmpty && checkFiles {
             var others = Set<String>()
             for dir in location.otherCheckpoints {
                 let location = FlinkSnapshotLocation(metadataPath: dir + "/_metadata", directory: dir)

@@ -132,8 +132,9 @@ struct S3SourceCLITests {
         let server = try S3TestServer.running(kind)
         let up = try await Self.upload("2.3/rocksdb-incremental", to: server)
         let job = "ed57ef9367947a2619891a87077f6ec7"
-        let shared = try await server.withStore(url: up.url) { try await $0.list(prefix: job + "/shared/") }
-        let victim = try #require(shared.first).key
+        // An object only chk-5 references: a file in its own directory (the RocksDB MANIFEST, OPTIONS, …).
+        let own = try await server.withStore(url: up.url) { try await $0.list(prefix: job + "/chk-5/") }
+        let victim = try #require(own.first { !$0.key.hasSuffix("/_metadata") && !$0.key.hasSuffix("/oracle.json") }).key
         try await server.withStore(url: up.url) { try await $0.delete(victim) }
         let r = try cairn(server, ["validate", up.url + "/" + job + "/chk-5", "--json"])
         #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
