@@ -133,4 +133,36 @@ struct ObjectStoreSnapshotFilesTests {
         let shared = [name]
         #expect(throws: IOError.self) { try fresh.open("s3://bkt/ckpts/\(Self.job)/shared/" + shared[0]) }
     }
+
+    @Test("push of a live checkpoint: unchanged objects are not read again; an object that vanishes mid-push commits nothing")
+    func push() async throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        let storeDir = bucket.dir + "-store"
+        defer { try? FileManager.default.removeItem(atPath: storeDir) }
+        let store = try await SnapshotStore.open(try LocalObjectStore(root: storeDir, create: true), create: true)
+        func source(_ chk: String) async throws -> PushSource {
+            let files = try Bucket.reading(bucket)
+            let location = try await ObjectStoreSnapshotLocator.locate("s3://bkt/ckpts/\(Self.job)/\(chk)", files: files)
+            return try await BlockingBridge.offPool { try PushSourceBuilder.flink(objectStore: "s3://bkt/ckpts/\(Self.job)/\(chk)", location: location, files: files) }
+        }
+        let four = try await source("chk-4")
+        #expect(four.root == "s3://bkt/ckpts/\(Self.job)" && four.attributes["jobId"] == Self.job)
+        _ = try await Pusher(store: store).push(four)
+        let five = try await source("chk-5")
+        let report = try await Pusher(store: store).push(five)
+        let reused = Set(four.files.map(\.relativePath))
+        let new = five.files.filter { !reused.contains($0.relativePath) }.reduce(UInt64(0)) { $0 + $1.size }
+        #expect(report.bytesRead == new && report.bytesSkipped == five.logicalSize - new, "read \(report.bytesRead), new \(new)")
+
+        // chk-3 listed, then one of its objects deleted before it is read (Flink removing an old checkpoint).
+        let three = try await source("chk-3")
+        let before = try await store.snapshots().count
+        let victim = try #require(three.files.first { !reused.contains($0.relativePath) && !$0.relativePath.hasSuffix("_metadata") })
+        try FileManager.default.removeItem(atPath: bucket.dir + "/" + victim.absolutePath)
+        await #expect { try await Pusher(store: store).push(three) } throws: { error in
+            (error as? StoreError)?.kind == .source && "\(error)".contains(victim.relativePath)
+        }
+        #expect(try await store.snapshots().count == before)
+    }
 }
