@@ -6,7 +6,7 @@
 One run, on this machine: starts SeaweedFS on 127.0.0.1 (scripts/s3-test-server.py), uploads Flink fixtures with
 their `_metadata` paths moved to s3:// by `cairn rewrite --relocate`, and puts scripts/fault-proxy.py (never
 failing) in front of it to count requests by kind. Then, for each checkpoint, times `inspect --json`,
-`validate --json` and `inspect --deep --json` on the local copy and on the S3 copy (best of CAIRN_S3_BENCH_RUNS,
+`validate --json`, `inspect --deep --json` and `validate --deep --json` on the local copy and on the S3 copy (best of CAIRN_S3_BENCH_RUNS,
 default 3), and records the requests each S3 run made. Writes Benchmarks/s3-source-results.md and
 Benchmarks/work/s3-source/results.json.
 """
@@ -27,7 +27,7 @@ CHECKPOINTS = [
     ("2.3/hashmap", "57baad28216c5452b1ff56c091c800c0/chk-6"),
     ("2.3/unaligned", "81f05668e871bdacaca35df8e6a931f9/chk-5"),
 ]
-COMMANDS = [["inspect", "--json"], ["validate", "--json"], ["inspect", "--json", "--deep"]]
+COMMANDS = [["inspect", "--json"], ["validate", "--json"], ["inspect", "--json", "--deep"], ["validate", "--json", "--deep"]]
 
 
 def helper(script, *args):
