@@ -1,5 +1,6 @@
 import CairnCore
 import CairnFlink
+import CairnFormat
 import CairnModel
 import CairnStore
 import CairnTools
@@ -10,7 +11,7 @@ public enum SnapshotSource: Sendable, Equatable, CustomStringConvertible {
     case path(String)
     /// `STORE#SNAPSHOT`: a snapshot inside a Cairn store, read in place.
     case stored(store: StoreLocation, snapshot: String)
-    /// A checkpoint where Flink wrote it in object storage (`s3://`, `s3a://`, `s3p://`).
+    /// A checkpoint where Flink wrote it in object storage (`s3://`, `s3a://`, `s3p://`), or a `.cairn` file there.
     case objectStore(String)
 
     /// Classifies `argument`. `STORE#SNAPSHOT` splits at the last `#` when the part before it is an S3 URL or a
@@ -82,8 +83,14 @@ public enum SnapshotSource: Sendable, Equatable, CustomStringConvertible {
         case .objectStore(let url):
             let files = Self.objectStoreFiles(s3: s3)
             do {
-                let location = try await ObjectStoreSnapshotLocator.locate(url, files: files)
-                let view = try await BlockingBridge.offPool { try FlinkSnapshot(location: location, files: files) }
+                let view: any SnapshotView
+                if url.hasSuffix(".cairn"), let path = ObjectStoreSnapshotFiles.canonical(url) {
+                    // A native snapshot: one HEAD, then ranged GETs of its footer and index (and blocks when asked).
+                    view = try await BlockingBridge.offPool { NativeSnapshot(reader: try SnapshotReader(source: try files.open(path))) }
+                } else {
+                    let location = try await ObjectStoreSnapshotLocator.locate(url, files: files)
+                    view = try await BlockingBridge.offPool { try FlinkSnapshot(location: location, files: files) }
+                }
                 return OpenedSource(view: view, close: { await files.close() }, failure: { files.failure })
             } catch {
                 await files.close()

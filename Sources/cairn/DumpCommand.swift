@@ -26,7 +26,7 @@ struct DumpCommand: AsyncParsableCommand {
               cairn dump Fixtures/cairn/tiny-1.cairn
             """)
 
-    @Argument(help: "A Flink snapshot directory or _metadata, a .cairn file, or STORE#SNAPSHOT.")
+    @Argument(help: "A Flink snapshot directory or _metadata (local or s3://), a .cairn file, or STORE#SNAPSHOT.")
     var source: String
 
     @Option(name: .long, help: ArgumentHelp("The state to list, as STATE or OP/STATE (OP: uid, name or hex id).", valueName: "[OP/]STATE"))

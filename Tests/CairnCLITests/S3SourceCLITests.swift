@@ -105,6 +105,22 @@ struct S3SourceCLITests {
         }
     }
 
+    @Test("a native .cairn snapshot in S3 is inspected and deep-validated like the local file, by ranged GETs")
+    func nativeSnapshot() async throws {
+        let server = try S3TestServer.running(.weed)
+        let local = CLI.root.appendingPathComponent("Fixtures/cairn/tiny-seed1-chk1.cairn").path
+        let url = server.url()
+        try await server.withStore(url: url) { try await $0.put("tiny.cairn", data: [UInt8](try Data(contentsOf: URL(fileURLWithPath: local)))) }
+        for args in [["inspect", "--json"], ["validate", "--json", "--deep"]] {
+            let a = try cairn(server, [args[0], local] + args.dropFirst())
+            let proxy = try await FaultProxy.start(upstream: server.endpoint, failEvery: 0)
+            let b = try cairn(server, [args[0], url + "/tiny.cairn"] + args.dropFirst(), endpoint: proxy.endpoint)
+            let report = try await proxy.stop()
+            #expect(a.status == 0 && b.status == 0 && Self.same(a, b), "\(args): \(b.stderr)")
+            #expect(report.kinds["HEAD"] == 1 && report.kinds["GET"] == nil && (report.kinds["GET-range"] ?? 0) >= 1, "\(report.kinds)")
+        }
+    }
+
     @Test("a metadata-only inspect makes 1 request; a job directory adds its LIST (and the 404 that found it is not a checkpoint)")
     func requestCount() async throws {
         let server = try S3TestServer.running(.weed)
