@@ -169,6 +169,9 @@ struct S3SourceCLITests {
         let bucket = try cairn(server, ["validate", "s3://no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())/ckpts/chk-1"])
         #expect(bucket.status == 2)
         #expect(bucket.stderr.contains("no-such-bucket") && bucket.stderr.contains("does not exist"), "\(bucket.stderr)")
+        // --region is accepted (these servers sign-check any region, so CairnSourcesTests checks that it wins).
+        let region = try cairn(server, ["inspect", chk, "--region", server.region])
+        #expect(region.status == 0, "\(region.stderr)")
         let empty = try cairn(server, ["inspect", server.url() + "/nothing-here"])
         #expect(empty.status == 2)
         #expect(empty.stderr.contains("nothing-here") && empty.stderr.contains("no _metadata"), "\(empty.stderr)")
