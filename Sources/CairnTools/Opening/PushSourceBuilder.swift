@@ -37,20 +37,7 @@ public enum PushSourceBuilder {
     /// Blocks on listings: call it off the cooperative pool (`BlockingBridge.offPool`).
     public static func flink(objectStore source: String, location: FlinkSnapshotLocation, files: ObjectStoreSnapshotFiles) throws -> PushSource {
         let snapshot = try FlinkSnapshot(location: location, files: files)
-        var paths: Set<String> = [location.metadataPath]
-        var problems: [String] = []
-        for (op, subtask, role, ref) in snapshot.fileReferences {
-            let owner = "operator \(op.id.hex)" + (subtask.map { " subtask \($0)" } ?? "") + " \(role)"
-            switch snapshot.resolver.resolve(ref) {
-            case .local(let p), .relocated(let p): paths.insert(p)
-            case .remote(let uri): problems.append("\(owner): \(uri) is on a file system other than S3")
-            case .missing(let expected): problems.append("\(owner): \(expected) is missing")
-            }
-        }
-        if let failure = files.failure { throw failure }
-        if !problems.isEmpty {
-            throw UsageError("\(source): cannot push an incomplete snapshot; \(problems.count) referenced object(s) unavailable, first: \(problems[0])")
-        }
+        let paths = try referencedPaths(of: snapshot, source: source) { $0 }
         guard let (bucket, _) = ObjectStoreSnapshotFiles.split(location.metadataPath) else {
             throw UsageError("\(source): not an s3://bucket/key URL")
         }
@@ -70,17 +57,8 @@ public enum PushSourceBuilder {
             out.append(PushSource.File(relativePath: String(p.dropFirst(root.count + 1)), absolutePath: String(p.dropFirst(bucketRoot.count + 1)),
                                        size: info.size, mtimeNs: Int64((info.modified * 1000).rounded()) * 1_000_000, mode: 0o644))
         }
-        let metadataRelative = String(location.metadataPath.dropFirst(root.count + 1))
-        let jobId = snapshot.jobId
-        var attributes = [
-            "group": jobId.isEmpty ? "flink:" + FilePaths.parent(location.directory) : "flink-job:" + jobId,
-            "metadataPath": metadataRelative,
-            "checkpointId": String(snapshot.metadata.checkpointId),
-            "flinkMetadataVersion": String(snapshot.metadata.version),
-        ]
-        if !jobId.isEmpty { attributes["jobId"] = jobId }
-        let kind = snapshot.kind == .savepoint ? "flink-savepoint" : "flink-checkpoint"
-        return PushSource(kind: kind, source: source, root: root, attributes: attributes, files: out, objects: try files.store(bucket))
+        return PushSource(kind: kind(of: snapshot), source: source, root: root, attributes: attributes(of: snapshot, root: root), files: out,
+                          objects: try files.store(bucket))
     }
 
     static func native(_ source: String, _ path: String) throws -> PushSource {
@@ -98,32 +76,48 @@ public enum PushSourceBuilder {
 
     static func flink(_ source: String, _ path: String) throws -> PushSource {
         let snapshot = try FlinkSnapshot(source: path)
+        let paths = try referencedPaths(of: snapshot, source: source, absolute)
+        let sorted = paths.sorted()
+        let root = commonDirectory(sorted)
+        return PushSource(kind: kind(of: snapshot), source: source, root: root, attributes: attributes(of: snapshot, root: root),
+                          files: try sorted.map { try file($0, root: root) })
+    }
+
+    /// The `_metadata` and every file it references, as `place` spells their resolved paths; refuses a snapshot with
+    /// a file that is missing or on a file system these files do not reach, naming the first.
+    static func referencedPaths(of snapshot: FlinkSnapshot, source: String, _ place: (String) -> String) throws -> Set<String> {
         var paths: Set<String> = [snapshot.location.metadataPath]
         var problems: [String] = []
         for (op, subtask, role, ref) in snapshot.fileReferences {
             let owner = "operator \(op.id.hex)" + (subtask.map { " subtask \($0)" } ?? "") + " \(role)"
             switch snapshot.resolver.resolve(ref) {
-            case .local(let p), .relocated(let p): paths.insert(absolute(p))
-            case .remote(let uri): problems.append("\(owner): \(uri) is on a remote file system")
+            case .local(let p), .relocated(let p): paths.insert(place(p))
+            case .remote(let uri): problems.append("\(owner): \(uri) is on a file system Cairn does not read from here")
             case .missing(let expected): problems.append("\(owner): \(expected) is missing")
             }
         }
+        // A listing that failed makes files look missing: its error is the true answer.
+        if let files = snapshot.resolver.files as? ObjectStoreSnapshotFiles, let failure = files.failure { throw failure }
         if !problems.isEmpty {
             throw UsageError("\(source): cannot push an incomplete snapshot; \(problems.count) referenced file(s) unavailable, first: \(problems[0])")
         }
-        let sorted = paths.sorted()
-        let root = commonDirectory(sorted)
-        let metadataRelative = String(snapshot.location.metadataPath.dropFirst(root.count + 1))
+        return paths
+    }
+
+    static func kind(of snapshot: FlinkSnapshot) -> String { snapshot.kind == .savepoint ? "flink-savepoint" : "flink-checkpoint" }
+
+    /// The manifest facts of a Flink snapshot whose files are stored relative to `root`; the series (`group`) is the
+    /// job, wherever its checkpoints are read from, so a push from S3 and one from a local copy dedup alike.
+    static func attributes(of snapshot: FlinkSnapshot, root: String) -> [String: String] {
         let jobId = snapshot.jobId
         var attributes = [
             "group": jobId.isEmpty ? "flink:" + FilePaths.parent(snapshot.location.directory) : "flink-job:" + jobId,
-            "metadataPath": metadataRelative,
+            "metadataPath": String(snapshot.location.metadataPath.dropFirst(root.count + 1)),
             "checkpointId": String(snapshot.metadata.checkpointId),
             "flinkMetadataVersion": String(snapshot.metadata.version),
         ]
         if !jobId.isEmpty { attributes["jobId"] = jobId }
-        let kind = snapshot.kind == .savepoint ? "flink-savepoint" : "flink-checkpoint"
-        return PushSource(kind: kind, source: source, root: root, attributes: attributes, files: try sorted.map { try file($0, root: root) })
+        return attributes
     }
 
     static func directory(_ source: String, _ path: String) throws -> PushSource {
