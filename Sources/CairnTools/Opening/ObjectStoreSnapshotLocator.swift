@@ -15,7 +15,14 @@ public enum ObjectStoreSnapshotLocator {
         guard let path = ObjectStoreSnapshotFiles.canonical(url), let (bucket, key) = ObjectStoreSnapshotFiles.split(path) else {
             throw UsageError("\(url): not an s3://bucket/prefix URL; write it as s3://bucket/path/to/chk-N")
         }
-        let store = try files.store(bucket)
+        let store: any ObjectStore
+        do {
+            store = try files.store(bucket)
+        } catch var error as ObjectStoreError {
+            // Configuration (no credentials, no region, a bad bucket name) is about this argument: name it.
+            error.place = url
+            throw error
+        }
         if FilePaths.lastComponent(key) == "_metadata" {
             try await fetch(path, key: key, store: store, files: files)
             return FlinkSnapshotLocation(metadataPath: path, directory: FilePaths.parent(path))
