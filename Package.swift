@@ -86,7 +86,9 @@ let package = Package(
         .testTarget(
             name: "CairnS3Tests", dependencies: ["CairnS3", "CairnStore", "CairnCore", "CairnTestSupport"], exclude: ["aws-sig-v4-test-suite"]),
         .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnModel", "CairnStore", "CairnCore"]),
-        .testTarget(name: "CairnSourcesTests", dependencies: ["CairnSources", "CairnCore"]),
+        .testTarget(
+            name: "CairnSourcesTests",
+            dependencies: ["CairnSources", "CairnCore", .target(name: "CairnS3", condition: .when(traits: ["S3"]))]),
         .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnModel", "CairnCore", "CairnTestSupport", "CairnTestProcesses", "CairnS3"]),
     ],
     swiftLanguageModes: [.v6]

@@ -5,7 +5,7 @@ prove that a client retries.
     scripts/fault-proxy.py UPSTREAM [--fail-every N] [--seed S] [--faults 500,503,drop,reset]
 
 UPSTREAM is `http://host:port`. Prints one JSON line, {"endpoint": "http://127.0.0.1:PORT", "upstream": ...}, then
-serves until stdin closes or SIGTERM/SIGINT; at exit it prints {"requests": n, "faults": {...}} on stdout.
+serves until stdin closes or SIGTERM/SIGINT; at exit it prints {"requests": n, "faults": {...}, "kinds": {"GET": n, "LIST": n, …}} on stdout.
 
 Requests are numbered in arrival order; every N-th one (N = --fail-every, default 3) fails in a way drawn from a
 random generator seeded with --seed, so a run is reproducible for a given arrival order:
@@ -35,7 +35,13 @@ class Faults:
         self.kinds = kinds
         self.count = 0
         self.injected = {k: 0 for k in kinds}
+        self.by_kind = {}
         self.lock = threading.Lock()
+
+    def tally(self, kind):
+        """Counts a request by kind (GET, GET-range, LIST, HEAD, PUT, …) for the report."""
+        with self.lock:
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
 
     def next(self):
         """The fault for the next request, or None."""
@@ -46,6 +52,18 @@ class Faults:
             kind = self.rng.choice(self.kinds)
             self.injected[kind] += 1
             return kind
+
+
+def request_kind(head, headers):
+    """GET, GET-range (a Range header), LIST (GET with list-type), HEAD, PUT, POST or DELETE."""
+    parts = head.split(b" ", 2)
+    method = parts[0].upper().decode("ascii", "replace")
+    target = parts[1] if len(parts) > 1 else b""
+    if method == "GET" and b"list-type=" in target:
+        return "LIST"
+    if method == "GET" and "range" in headers:
+        return "GET-range"
+    return method
 
 
 class ConnectionClosed(Exception):
@@ -144,6 +162,7 @@ class Handler(socketserver.BaseRequestHandler):
                     # Hold the request unanswered until the proxy stops: the client is frozen mid-operation.
                     server.stop_event.wait()
                     return
+                server.faults.tally(request_kind(head, req_headers))
                 fault = server.faults.next()
                 if fault == "500":
                     client.sendall(s3_error(500, "Internal Server Error", "InternalError",
@@ -243,7 +262,7 @@ def main():
     proxy.shutdown()
     proxy.server_close()
     f = proxy.faults
-    print(json.dumps({"requests": f.count, "faults": f.injected}), flush=True)
+    print(json.dumps({"requests": f.count, "faults": f.injected, "kinds": f.by_kind}), flush=True)
 
 
 if __name__ == "__main__":

@@ -42,12 +42,30 @@ public enum FileOperations {
         }
     }
 
+    /// Copies all of `source` (a file in S3 or in a store, read at random) to a new file `target` in 4 MiB pieces,
+    /// then fsyncs it; a failure removes `target`.
+    public static func copy(_ source: any RandomAccessSource, to target: String) throws(IOError) {
+        try create(target) { fd throws(IOError) in
+            var offset: UInt64 = 0
+            while offset < source.size {
+                let n = Int(min(UInt64(4 << 20), source.size - offset))
+                try POSIX.writeAll(fd, try source.read(at: offset, count: n), path: target)
+                offset += UInt64(n)
+            }
+        }
+    }
+
     /// Writes a new file with `bytes` and fsyncs it.
     public static func write(_ bytes: [UInt8], to path: String) throws(IOError) {
+        try create(path) { fd throws(IOError) in try POSIX.writeAll(fd, bytes, path: path) }
+    }
+
+    /// Creates `path` (never replacing a file), lets `fill` write it and fsyncs it; a failure removes it again.
+    private static func create(_ path: String, _ fill: (Int32) throws(IOError) -> Void) throws(IOError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw IOError(path: path, operation: "create", errno: errno) }
         do throws(IOError) {
-            try POSIX.writeAll(fd, bytes, path: path)
+            try fill(fd)
             guard fsync(fd) == 0 else { throw IOError(path: path, operation: "fsync", errno: errno) }
         } catch {
             close(fd)

@@ -68,6 +68,18 @@ public enum FilePaths {
         return i == path.startIndex ? "/" : String(path[..<i])
     }
 
+    /// `file:/x`, `file:///x` and plain paths as a local path; nil for other schemes (`s3://`, `hdfs://`).
+    public static func localPath(ofURI uri: String) -> String? {
+        if uri.hasPrefix("file://") {
+            let rest = uri.dropFirst(7)
+            return rest.hasPrefix("/") ? String(rest) : "/" + rest.drop { $0 != "/" }.dropFirst()
+        }
+        if uri.hasPrefix("file:") { return String(uri.dropFirst(5)) }
+        if uri.hasPrefix("/") { return uri }
+        if !uri.contains("://") && !uri.contains(":") { return uri }
+        return nil
+    }
+
     public static func lastComponent(_ path: String) -> String {
         guard let i = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: i)...])

@@ -21,6 +21,17 @@ public protocol SnapshotFiles: Sendable {
     func fileNames(in directory: String) -> [String]
     /// Names of the directories (object-store prefixes) directly in `directory`: a job's `chk-N`.
     func directoryNames(in directory: String) -> [String]
+    /// The path a URI written inside a snapshot's metadata (`s3a://bucket/key`, `file:/x`) has here, or nil when
+    /// these files do not reach that file system.
+    func path(ofURI uri: String) -> String?
+    /// Whether asking `size` and `fileNames` is free (a local disk, a loaded manifest) rather than a request to a
+    /// server; reports that only summarize skip existence checks where it is not.
+    var answersExistenceLocally: Bool { get }
+}
+
+extension SnapshotFiles {
+    public func path(ofURI uri: String) -> String? { FilePaths.localPath(ofURI: uri) }
+    public var answersExistenceLocally: Bool { true }
 }
 
 /// What `SnapshotFiles.info` knows about a file.

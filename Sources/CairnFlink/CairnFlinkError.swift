@@ -12,7 +12,7 @@ public enum CairnFlinkError: CairnError {
                 ? "\(path) holds no _metadata, no chk-N directory with one, and no job directory; give a _metadata file, its directory or a job's checkpoint directory"
                 : "\(path) holds several job directories (\(jobs.joined(separator: ", "))); name one of them"
         case .remoteUnsupported(let path):
-            "\(path): a checkpoint directly in object storage is not read in place; push it into a Cairn store and use STORE#SNAPSHOT, or copy it locally"
+            "\(path): an object-store URL is opened through SnapshotSource (CairnSources), which reads it in place with the S3 client; this call takes local paths"
         }
     }
 }

@@ -42,24 +42,12 @@ public struct FlinkPathResolver: Sendable {
             let found = ref.path.contains("/") ? exists(directory + "/" + ref.path) : listings.contains(name: ref.path, in: directory)
             return found ? .local(directory + "/" + ref.path) : .missing(expected: directory + "/" + ref.path)
         }
-        guard let local = Self.localPath(ofURI: ref.path) else { return .remote(ref.path) }
+        guard let local = files.path(ofURI: ref.path) else { return .remote(ref.path) }
         if exists(local) { return .local(local) }
         for candidate in relocationCandidates(local) where exists(candidate) {
             return .relocated(candidate)
         }
         return .missing(expected: local)
-    }
-
-    /// `file:/x`, `file:///x` and plain absolute paths; nil for other schemes.
-    static func localPath(ofURI uri: String) -> String? {
-        if uri.hasPrefix("file://") {
-            let rest = uri.dropFirst(7)
-            return rest.hasPrefix("/") ? String(rest) : "/" + rest.drop { $0 != "/" }.dropFirst()
-        }
-        if uri.hasPrefix("file:") { return String(uri.dropFirst(5)) }
-        if uri.hasPrefix("/") { return uri }
-        if !uri.contains("://") && !uri.contains(":") { return uri }
-        return nil
     }
 
     /// Places a moved file may now be, most specific first: each suffix of the old path (longest first) under the

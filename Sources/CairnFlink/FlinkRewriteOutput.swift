@@ -116,6 +116,13 @@ public struct FlinkRewriteOutput {
         return "Give --relocate NEW_BASE (and --relocate-from OLD_BASE if needed) so the paths point where the files are."
     }
 
+    /// Links or copies a file of the input; one in S3 or in a store is read through the snapshot's files.
+    private func copyInput(_ from: String, to target: String) throws(IOError) {
+        let files = snapshot.resolver.files
+        if files is LocalFiles { return try FileOperations.linkOrCopy(from, to: target) }
+        try FileOperations.copy(try files.open(from), to: target)
+    }
+
     /// Writes everything and moves DEST into place; returns the files and bytes written and what was copied where.
     public func write() throws(FlinkRewriteError) -> (files: Int, bytes: Int64, notes: [String]) {
         let parent = FilePaths.parent(destination)
@@ -157,7 +164,7 @@ public struct FlinkRewriteOutput {
             for (name, from) in relativeCopies.sorted(by: { $0.key < $1.key }) {
                 let target = temp + "/" + name
                 if name.contains("/") { try FilePaths.makeDirectories(FilePaths.parent(target)) }
-                try FileOperations.linkOrCopy(from, to: target)
+                try copyInput(from, to: target)
                 files += 1
                 bytes += FilePaths.size(target) ?? 0
             }
@@ -171,7 +178,7 @@ public struct FlinkRewriteOutput {
                     reused += 1
                     continue
                 }
-                try FileOperations.linkOrCopy(from, to: place)
+                try copyInput(from, to: place)
                 if !inside {
                     createdOutside.append(place)
                     outside += 1

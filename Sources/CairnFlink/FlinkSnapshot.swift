@@ -203,11 +203,14 @@ public struct FlinkSnapshot: SnapshotView {
         }
         var seen: [String: Int64] = [:]
         var relocated = 0, missing = 0, remote = 0
+        // In object storage every existence check is a request: a summary reads `_metadata` alone and says so.
+        let checkFiles = resolver.files.answersExistenceLocally
         for (_, _, _, ref) in fileReferences {
             // Relative names cannot start with "/", absolute ones always have a scheme or "/": no clash.
             let key = ref.path
             if seen[key] != nil { continue }
             seen[key] = ref.segmentStart == nil ? ref.recordedSize : ref.requiredSize
+            guard checkFiles else { continue }
             switch resolver.resolve(ref) {
             case .relocated: relocated += 1
             case .missing: missing += 1
@@ -215,12 +218,14 @@ public struct FlinkSnapshot: SnapshotView {
             case .local: break
             }
         }
-        // Files this checkpoint shares with the other checkpoints of its job directory.
+        // Files this checkpoint shares with the other checkpoints of its job directory (not in object storage, where
+        // each other `_metadata` would be a download a summary does not make).
         var sharedBytes: Int64? = nil
-        if !location.otherCheckpoints.isEmpty {
+        if !location.otherCheckpoints.isEmpty && checkFiles {
             var others = Set<String>()
             for dir in location.otherCheckpoints {
-                guard let other = try? FlinkSnapshot(source: dir) else { continue }
+                let location = FlinkSnapshotLocation(metadataPath: dir + "/_metadata", directory: dir)
+                guard let other = try? FlinkSnapshot(location: location, files: resolver.files) else { continue }
                 for (_, _, _, ref) in other.fileReferences where !ref.relative { others.insert(ref.path) }
             }
             sharedBytes = seen.filter { others.contains($0.key) }.values.reduce(0, +)
@@ -229,7 +234,7 @@ public struct FlinkSnapshot: SnapshotView {
         return StorageSummary(
             metadataSize: metadataSize, inlineSize: inline, files: seen.count, fileBytes: fileBytes,
             sharedWithOtherCheckpoints: sharedBytes, relocatedPaths: relocated, missingFiles: missing, remoteFiles: remote,
-            otherCheckpoints: location.otherCheckpoints)
+            otherCheckpoints: location.otherCheckpoints, filesChecked: checkFiles)
     }
 
     public func largestKeys(limit: Int) throws -> [KeySize] {

@@ -16,9 +16,12 @@ public struct StorageSummary: Sendable, Equatable {
     /// Files on file systems this build does not read (s3://, hdfs://…).
     public var remoteFiles: Int
     public var otherCheckpoints: [String]
+    /// Whether the files were looked for. False in object storage, where `inspect` reads the metadata alone and
+    /// `relocatedPaths`, `missingFiles` and `remoteFiles` are then zero without meaning it (`validate` looks).
+    public var filesChecked: Bool
 
     public init(metadataSize: Int64, inlineSize: Int64, files: Int, fileBytes: Int64, sharedWithOtherCheckpoints: Int64?,
-                relocatedPaths: Int, missingFiles: Int, remoteFiles: Int, otherCheckpoints: [String]) {
+                relocatedPaths: Int, missingFiles: Int, remoteFiles: Int, otherCheckpoints: [String], filesChecked: Bool = true) {
         self.metadataSize = metadataSize
         self.inlineSize = inlineSize
         self.files = files
@@ -28,5 +31,6 @@ public struct StorageSummary: Sendable, Equatable {
         self.missingFiles = missingFiles
         self.remoteFiles = remoteFiles
         self.otherCheckpoints = otherCheckpoints
+        self.filesChecked = filesChecked
     }
 }

@@ -1,5 +1,6 @@
 import CairnCore
 import CairnFlink
+import CairnFormat
 import CairnModel
 import CairnStore
 import CairnTools
@@ -10,7 +11,7 @@ public enum SnapshotSource: Sendable, Equatable, CustomStringConvertible {
     case path(String)
     /// `STORE#SNAPSHOT`: a snapshot inside a Cairn store, read in place.
     case stored(store: StoreLocation, snapshot: String)
-    /// A checkpoint where Flink wrote it in object storage (`s3://`, `s3a://`, `s3p://`).
+    /// A checkpoint where Flink wrote it in object storage (`s3://`, `s3a://`, `s3p://`), or a `.cairn` file there.
     case objectStore(String)
 
     /// Classifies `argument`. `STORE#SNAPSHOT` splits at the last `#` when the part before it is an S3 URL or a
@@ -60,33 +61,55 @@ public enum SnapshotSource: Sendable, Equatable, CustomStringConvertible {
         } catch {
             result = .failure(error)
         }
+        let kept = opened.lazy.compactMap { $0.failure() }.first
         for source in opened { await source.close() }
+        // A listing that failed may have made files look missing: its error is the true answer.
+        if let kept { throw kept }
         return try result.get()
     }
 
-    /// A view with the store it reads from, if any, to close when done.
+    /// A view with what it reads from, to close when done, and where a failure it could not throw was kept.
     private struct OpenedSource: Sendable {
         var view: any SnapshotView
-        var store: SnapshotStore?
-
-        func close() async { await store?.objects.close() }
+        var close: @Sendable () async -> Void = {}
+        /// A failure the view's files kept instead of throwing (a LIST that failed), reported in place of a result.
+        var failure: @Sendable () -> (any Error)? = { nil }
     }
 
     private func open(s3: S3Options) async throws -> OpenedSource {
         switch self {
         case .path(let path):
-            return OpenedSource(view: try SnapshotOpener.open(path), store: nil)
+            return OpenedSource(view: try SnapshotOpener.open(path))
         case .objectStore(let url):
-            throw CairnFlinkError.remoteUnsupported(path: url)
+            let files = Self.objectStoreFiles(s3: s3)
+            do {
+                let view: any SnapshotView
+                if url.hasSuffix(".cairn"), let path = ObjectStoreSnapshotFiles.canonical(url) {
+                    // A native snapshot: one HEAD, then ranged GETs of its footer and index (and blocks when asked).
+                    view = try await BlockingBridge.offPool { NativeSnapshot(reader: try SnapshotReader(source: try files.open(path))) }
+                } else {
+                    let location = try await ObjectStoreSnapshotLocator.locate(url, files: files)
+                    view = try await BlockingBridge.offPool { try FlinkSnapshot(location: location, files: files) }
+                }
+                return OpenedSource(view: view, close: { await files.close() }, failure: { files.failure })
+            } catch {
+                await files.close()
+                throw error
+            }
         case .stored(let location, let snapshot):
             let files = try await StoreOpener.snapshotFiles(store: location, snapshot: snapshot, s3: s3)
             do {
                 let view = try await BlockingBridge.offPool { try SnapshotOpener.open(files) }
-                return OpenedSource(view: view, store: files.store)
+                return OpenedSource(view: view, close: { await files.store.objects.close() })
             } catch {
                 await files.store.objects.close()
                 throw error
             }
         }
+    }
+
+    /// The files of checkpoints in S3, every bucket reached with the same endpoint and credentials.
+    public static func objectStoreFiles(s3: S3Options) -> ObjectStoreSnapshotFiles {
+        ObjectStoreSnapshotFiles { bucket in try S3StoreFactory.open(url: "s3://" + bucket, options: s3) }
     }
 }

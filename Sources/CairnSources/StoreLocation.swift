@@ -40,9 +40,12 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
 public struct S3Options: Sendable {
     public var endpoint: String?
     public var profile: String?
+    /// The bucket's region (beats AWS_REGION / AWS_DEFAULT_REGION and the profile's).
+    public var region: String?
 
-    public init(endpoint: String? = nil, profile: String? = nil) {
+    public init(endpoint: String? = nil, profile: String? = nil, region: String? = nil) {
         self.endpoint = endpoint
         self.profile = profile
+        self.region = region
     }
 }

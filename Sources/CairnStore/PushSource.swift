@@ -35,17 +35,22 @@ public struct PushSource: Sendable {
     /// `prune --keep-last` counts per group, and push finds unchanged files in the group's latest snapshot.
     public var attributes: [String: String]
     public var files: [File]
-    /// Where the files are read from (`absolutePath` is a path there): the local file system, or an object store
-    /// holding a live checkpoint.
+    /// Where the files are read from (`absolutePath` is a path there): the local file system, or another
+    /// `SnapshotFiles`, through which a file that vanishes mid-push is told apart from one that cannot be read.
     public var storage: any SnapshotFiles
+    /// Set when the files are objects of this store (a live checkpoint in S3): each `File.absolutePath` is then a
+    /// key in it, read by ranged GETs in large windows instead of through `storage`.
+    public var objects: (any ObjectStore)?
 
-    public init(kind: String, source: String, root: String, attributes: [String: String], files: [File], storage: any SnapshotFiles = LocalFiles()) {
+    public init(kind: String, source: String, root: String, attributes: [String: String], files: [File],
+                storage: any SnapshotFiles = LocalFiles(), objects: (any ObjectStore)? = nil) {
         self.kind = kind
         self.source = source
         self.root = root
         self.attributes = attributes
         self.files = files
         self.storage = storage
+        self.objects = objects
     }
 
     public var group: String { attributes["group"] ?? root }

@@ -146,7 +146,7 @@ public struct Pusher: Sendable {
                     report()
                     continue
                 }
-                let reader = try Self.openUnchanged(file, in: source.storage)
+                let reader = try PushFileReader.open(file, in: source)
                 var buffer: [UInt8] = []
                 var position = 0
                 var offset: UInt64 = 0
@@ -158,9 +158,7 @@ public struct Pusher: Sendable {
                         buffer.removeSubrange(0..<position)
                         position = 0
                         let n = Int(min(UInt64(window), reader.size - offset))
-                        do throws(IOError) { buffer.append(contentsOf: try reader.read(at: offset, count: n)) } catch {
-                            throw Self.readFailure(error, file: file, storage: source.storage)
-                        }
+                        buffer.append(contentsOf: try await reader.read(at: offset, count: n))
                         offset += UInt64(n)
                         bytesRead += UInt64(n)
                     }

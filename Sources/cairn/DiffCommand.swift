@@ -22,11 +22,12 @@ struct DiffCommand: AsyncParsableCommand {
 
             Examples:
               cairn diff /checkpoints/8f3a…/chk-41 /checkpoints/8f3a…/chk-42
+              cairn diff s3://flink/ckpts/8f3a…/chk-41 s3://flink/ckpts/8f3a…/chk-42
               cairn diff ./store#3f9c2a ./store#latest --json
               cairn diff savepoint-1 savepoint-2 --keys keyed-state/count --samples 10
             """)
 
-    @Argument(help: "The earlier snapshot.")
+    @Argument(help: "The earlier snapshot (any SOURCE: local, s3://, STORE#SNAPSHOT).")
     var a: String
 
     @Argument(help: "The later snapshot.")
@@ -47,7 +48,7 @@ struct DiffCommand: AsyncParsableCommand {
     @Flag(name: .customLong("exit-code"), help: "Exit 1 when the snapshots differ.")
     var exitCode = false
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: S3AccessOptions
 
     @Flag(help: "Print the diff as JSON.")
     var json = false

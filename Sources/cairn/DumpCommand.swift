@@ -26,7 +26,7 @@ struct DumpCommand: AsyncParsableCommand {
               cairn dump Fixtures/cairn/tiny-1.cairn
             """)
 
-    @Argument(help: "A Flink snapshot directory or _metadata, a .cairn file, or STORE#SNAPSHOT.")
+    @Argument(help: "A Flink snapshot directory or _metadata (local or s3://), a .cairn file, or STORE#SNAPSHOT.")
     var source: String
 
     @Option(name: .long, help: ArgumentHelp("The state to list, as STATE or OP/STATE (OP: uid, name or hex id).", valueName: "[OP/]STATE"))
@@ -44,7 +44,7 @@ struct DumpCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keys and values as the stored bytes, in hex, instead of decoded.")
     var raw = false
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: S3AccessOptions
 
     func validate() throws {
         if state == nil, key != nil || keyGroup != nil || limit != nil || raw {

@@ -22,12 +22,13 @@ struct InspectCommand: AsyncParsableCommand {
               cairn inspect /checkpoints/8f3a…/chk-42          # a Flink checkpoint
               cairn inspect /checkpoints/8f3a…                 # the job's latest complete checkpoint
               cairn inspect ./store#latest                     # a stored snapshot, read in place
+              cairn inspect s3://flink/ckpts/8f3a…/chk-42      # in S3, where Flink wrote it: 1 GET for _metadata
             """)
 
-    @Argument(help: "A .cairn file; a Flink _metadata, its directory, or a job's checkpoint directory; or STORE#SNAPSHOT.")
+    @Argument(help: "A .cairn file; a Flink _metadata, its directory, or a job's checkpoint directory (local or s3://, s3a://, s3p://); or STORE#SNAPSHOT.")
     var source: String
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: S3AccessOptions
 
     @Flag(help: "Print the documented JSON document instead of tables.")
     var json = false

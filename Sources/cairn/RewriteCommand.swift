@@ -3,6 +3,7 @@ import CairnCore
 import CairnFlink
 import CairnFormat
 import CairnModel
+import CairnSources
 import CairnTools
 
 struct RewriteCommand: AsyncParsableCommand {
@@ -42,9 +43,11 @@ struct RewriteCommand: AsyncParsableCommand {
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v4 --max-parallelism keyed-state=512 --parallelism keyed-state=4
               cairn rewrite /ckpt/8f3a…/chk-42 /mnt/restore/chk-42 --relocate /mnt/restore --copy-files
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp.cairn --compression lz4
+              cairn rewrite s3://flink/ckpts/8f3a…/chk-42 chk-42-v2 --rename-uid throttle=throttle-v2   # input read from S3
+              cairn rewrite ./chk-42 ./chk-42-s3 --relocate s3://flink/ckpts   # point _metadata at files uploaded there
             """)
 
-    @Argument(help: "A .cairn file, or a Flink _metadata, its directory, or a job's checkpoint directory.")
+    @Argument(help: "A .cairn file; a Flink _metadata, its directory, or a job's checkpoint directory (local or s3://); or STORE#SNAPSHOT.")
     var source: String
 
     @Argument(help: "The .cairn file (native or converted) or the directory (Flink) to write.")
@@ -98,6 +101,8 @@ struct RewriteCommand: AsyncParsableCommand {
     @Flag(help: "Print what was done as JSON.")
     var json = false
 
+    @OptionGroup var access: S3AccessOptions
+
     func validate() throws {
         if let c = compression, CompressionSetting(parsing: c) == nil {
             throw ValidationError("--compression must be zstd, zstd:1…22, lz4 or none")
@@ -137,40 +142,50 @@ struct RewriteCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var plan = try plan()
-        let report: RewriteReport
-        let input = try SnapshotOpener.open(source)
-        // The plan's format follows the input: field changes for Flink, schema versions for native snapshots.
-        do {
-            if input is FlinkSnapshot, !dest.hasSuffix(".cairn") {
-                plan.flinkMigration = try migrate.map { try FlinkMigrationPlan.load(path: $0) }
-            } else {
-                plan.migration = try migrate.map { try MigrationPlan.load(path: $0) }
+        let plan = try plan()
+        // The input opens like any SOURCE (local, s3://, STORE#SNAPSHOT); the output is always local.
+        let (source, dest, migrate) = (self.source, self.dest, self.migrate)
+        let report = try await SnapshotSource(source).withView(s3: access.s3) { view in
+            var plan = plan
+            // The plan's format follows the input: field changes for Flink, schema versions for native snapshots.
+            do {
+                if view is FlinkSnapshot, !dest.hasSuffix(".cairn") {
+                    plan.flinkMigration = try migrate.map { try FlinkMigrationPlan.load(path: $0) }
+                } else {
+                    plan.migration = try migrate.map { try MigrationPlan.load(path: $0) }
+                }
+            } catch let e as JobSpecError {
+                throw UsageError("--migrate \(e)")
             }
-        } catch let e as JobSpecError {
-            throw UsageError("--migrate \(e)")
+            return try Self.rewrite(view, source: source, dest: dest, plan: plan)
         }
-        switch input {
+        Terminal.out(json ? report.json.rendered() : report.text)
+    }
+
+    private static func rewrite(_ view: any SnapshotView, source: String, dest: String, plan: RewritePlan) throws -> RewriteReport {
+        switch view {
         case let flink as FlinkSnapshot where dest.hasSuffix(".cairn"):
-            report = try convert(flink, plan: plan)
+            return try convert(flink, source: source, dest: dest, plan: plan)
         case let flink as FlinkSnapshot:
             let unsupported = plan.nativeOnlyOptions + (plan.compression != nil ? ["--compression"] : [])
             guard unsupported.isEmpty else {
                 throw UsageError("\(unsupported.joined(separator: ", ")) work on native snapshots; convert first (cairn rewrite \(source) x.cairn), or rewrite the Flink snapshot with --drop-operator, --rename-uid, --set-offset, --relocate, --drop-state, --expire-ttl, --max-parallelism, --parallelism")
             }
-            report = try FlinkRewriter.rewrite(flink, source: source, to: dest, plan: plan)
+            return try FlinkRewriter.rewrite(flink, source: source, to: dest, plan: plan)
         default:
             guard plan.flinkOnlyOptions.isEmpty else {
                 throw UsageError("\(plan.flinkOnlyOptions.joined(separator: ", ")) apply to Flink snapshots; a native snapshot records TTLs and takes --expire-ttl, --migrate, --max-parallelism N")
             }
             guard plan.relocation == nil else { throw UsageError("--relocate applies to Flink snapshots; native snapshots hold no paths") }
-            report = try NativeRewriter.rewrite(source: source, to: dest, plan: plan)
+            guard case .path = SnapshotSource(source) else {
+                throw UsageError("\(source): a native snapshot is rewritten from a local file; pull it first")
+            }
+            return try NativeRewriter.rewrite(source: source, to: dest, plan: plan)
         }
-        Terminal.out(json ? report.json.rendered() : report.text)
     }
 
     /// Flink → native conversion; the metadata-level options are not combined with it (rewrite the Flink snapshot first).
-    private func convert(_ view: FlinkSnapshot, plan: RewritePlan) throws -> RewriteReport {
+    private static func convert(_ view: FlinkSnapshot, source: String, dest: String, plan: RewritePlan) throws -> RewriteReport {
         var other = plan
         other.compression = nil
         guard other.nativeOnlyOptions.isEmpty, other.stateOptions.isEmpty, other.flinkOnlyOptions.isEmpty, other.dropOperators.isEmpty, other.renameUIDs.isEmpty, other.setOffsets.isEmpty,

@@ -4,11 +4,7 @@ import CairnTools
 
 /// Options every store command shares: how to reach S3 and how long to wait for a lock.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "S3 endpoint URL for S3-compatible servers (beats AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL and ~/.aws/config).")
-    var endpoint: String?
-
-    @Option(help: "AWS profile in ~/.aws/credentials and ~/.aws/config (beats AWS_PROFILE).")
-    var profile: String?
+    @OptionGroup var access: S3AccessOptions
 
     @Option(name: .customLong("lock-wait"), help: "Seconds to wait while another process holds a conflicting lock on the store (default: 600; prune: 0).")
     var lockWaitOption: Double?
@@ -16,5 +12,5 @@ struct StoreOptions: ParsableArguments {
     /// How long push, pull and check wait for a prune to finish.
     var lockWait: Double { lockWaitOption ?? 600 }
 
-    var s3: S3Options { S3Options(endpoint: endpoint, profile: profile) }
+    var s3: S3Options { access.s3 }
 }

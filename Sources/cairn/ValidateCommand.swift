@@ -18,14 +18,15 @@ struct ValidateCommand: AsyncParsableCommand {
               cairn validate demo/chk-3.cairn
               cairn validate demo/chk-3.cairn --deep --json
               cairn validate s3://bucket/cairn#3f9c2a --deep
+              cairn validate s3://flink/ckpts/8f3a…/chk-42     # every referenced object checked by LIST, none downloaded
               cairn validate savepoint-1a2b3c-4d5e6f7a8b9c --against job.yaml
               cairn validate job/chk-42 --previous job/chk-41 --json
             """)
 
-    @Argument(help: "A .cairn file; a Flink _metadata, its directory, or a job's checkpoint directory; or STORE#SNAPSHOT.")
+    @Argument(help: "A .cairn file; a Flink _metadata, its directory, or a job's checkpoint directory (local or s3://, s3a://, s3p://); or STORE#SNAPSHOT.")
     var source: String
 
-    @OptionGroup var store: StoreOptions
+    @OptionGroup var store: S3AccessOptions
 
     @Flag(help: "Read every block: checksums, full decode, key group of every key, typed values.")
     var deep = false

@@ -123,9 +123,11 @@ struct StoreCLITests {
         #expect(try CLI.run(["snapshots", dir.appendingPathComponent("nowhere").path]).status == 2)
         #expect(try CLI.run(["prune", store]).status == 2)
         #expect(try CLI.run(["push", dir.appendingPathComponent("missing").path, store]).status == 2)
-        let remote = try CLI.run(["inspect", "s3://bucket/checkpoints/chk-1"])
+        // A checkpoint in S3 is read in place; without credentials that is an access problem (2), said before any request.
+        let remote = try CLI.run(["inspect", "s3://bucket/checkpoints/chk-1"],
+                                 environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "", "HOME": dir.path])
         #expect(remote.status == 2)
-        #expect(remote.stderr.contains("STORE#SNAPSHOT"))
+        #expect(remote.stderr.contains("no S3 credentials"), "\(remote.stderr)")
         let empty = dir.appendingPathComponent("empty-dir").path
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         #expect(try CLI.run(["inspect", empty]).status == 2)

@@ -9,6 +9,8 @@ package final class FaultProxy: Sendable {
         /// Faults injected, by kind (`500`, `503`, `drop`, `reset`).
         package var faults: [String: Int]
         package var totalFaults: Int { faults.values.reduce(0, +) }
+        /// Requests by kind: `GET`, `GET-range` (with a Range header), `LIST`, `HEAD`, `PUT`, `POST`, `DELETE`.
+        package var kinds: [String: Int] = [:]
     }
 
     package let endpoint: String
@@ -42,6 +44,6 @@ package final class FaultProxy: Sendable {
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let requests = object["requests"] as? Int, let faults = object["faults"] as? [String: Int]
         else { throw HelperProcess.Failure("fault-proxy.py printed no report at exit: \(String(reflecting: output))") }
-        return Report(requests: requests, faults: faults)
+        return Report(requests: requests, faults: faults, kinds: object["kinds"] as? [String: Int] ?? [:])
     }
 }

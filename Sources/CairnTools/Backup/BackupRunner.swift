@@ -41,7 +41,11 @@ public struct BackupRunner: Sendable {
 
     public init(jobDirectory: String, files: any SnapshotFiles = LocalFiles(), options: Options = Options()) {
         var dir = FilePaths.normalize(jobDirectory)
-        if !dir.contains("://") { dir = PushSourceBuilder.absolute(dir) }
+        if ObjectStoreURL.isS3(jobDirectory) {
+            dir = ObjectStoreSnapshotFiles.canonical(jobDirectory) ?? jobDirectory
+        } else if !dir.contains("://") {
+            dir = PushSourceBuilder.absolute(dir)
+        }
         self.jobDirectory = dir
         self.files = files
         self.options = options
@@ -65,7 +69,16 @@ public struct BackupRunner: Sendable {
         let started = Date()
         var round = BackupRound(round: number, startedAt: started, jobDirectory: jobDirectory, series: series)
         defer { round.durationSeconds = Date().timeIntervalSince(started) }
+        // In object storage, listings are cached: each round forgets them to see what the job wrote since.
+        let objects = files as? ObjectStoreSnapshotFiles
+        objects?.forgetListings()
         let listed = FlinkSnapshotLocation.completeCheckpoints(in: jobDirectory, files: files)
+        if let failure = objects?.failure {
+            // A listing that failed would make every checkpoint look absent: report it, try again next round.
+            round.problem = Self.describe(failure)
+            round.problemStatus = Self.status(of: failure)
+            return round
+        }
         let stored: [Int: SnapshotManifest]
         do {
             stored = try await storedCheckpoints(store)

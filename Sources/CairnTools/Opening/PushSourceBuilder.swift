@@ -44,45 +44,93 @@ public enum PushSourceBuilder {
         return PushSource(kind: "native", source: source, root: root, attributes: attributes, files: [file])
     }
 
+    /// A live Flink checkpoint in S3 (`s3://`, `s3a://`, `s3p://`): its `_metadata` and every object it references,
+    /// with sizes and modification times from LIST (never downloaded here), read later by ranged GETs. Objects a
+    /// previous snapshot of the job stored with the same path, size and modification time are not read again.
+    /// Blocks on listings: call it off the cooperative pool (`BlockingBridge.offPool`).
+    public static func flink(objectStore source: String, location: FlinkSnapshotLocation, files: ObjectStoreSnapshotFiles, series: String? = nil) throws -> PushSource {
+        let snapshot = try FlinkSnapshot(location: location, files: files)
+        let paths = try referencedPaths(of: snapshot, source: source) { $0 }
+        guard let (bucket, _) = ObjectStoreSnapshotFiles.split(location.metadataPath) else {
+            throw UsageError("\(source): not an s3://bucket/key URL")
+        }
+        let bucketRoot = "s3://" + bucket
+        if let other = paths.first(where: { ObjectStoreSnapshotFiles.split($0)?.bucket != bucket }) {
+            throw UsageError("\(source): the checkpoint references \(other) in another bucket; push reads one bucket")
+        }
+        let sorted = paths.sorted()
+        let rootKey = commonDirectory(sorted.map { String($0.dropFirst(bucketRoot.count)) })
+        let root = bucketRoot + (rootKey == "/" ? "" : rootKey)
+        var out: [PushSource.File] = []
+        for p in sorted {
+            guard let info = files.objectInfo(p) else {
+                if let failure = files.failure { throw failure }
+                throw IOError(path: p, operation: "list", message: "no such object (deleted while being read?)")
+            }
+            out.append(PushSource.File(relativePath: String(p.dropFirst(root.count + 1)), absolutePath: String(p.dropFirst(bucketRoot.count + 1)),
+                                       size: info.size, mtimeNs: Int64((info.modified * 1000).rounded()) * 1_000_000, mode: 0o644))
+        }
+        return PushSource(kind: kind(of: snapshot), source: source, root: root, attributes: attributes(of: snapshot, root: root, series: series),
+                          files: out, storage: files, objects: try files.store(bucket))
+    }
+
     static func flink(_ source: String, _ path: String) throws -> PushSource {
         try flink(source, location: try FlinkSnapshotLocation.locate(path), files: LocalFiles())
     }
 
-    /// A Flink checkpoint or savepoint read through `files` (local disk or an object store): its `_metadata` and every
-    /// file it references. `series` names the group (by default the job id) the snapshot is counted in, and is kept
-    /// as the `series` attribute, which is part of the snapshot's id. A
-    /// referenced file that is not there is an `IncompleteSnapshotError`, naming it.
+    /// A Flink checkpoint or savepoint read through `files` (the local disk, or any `SnapshotFiles`): its `_metadata`
+    /// and every file it references. `series` names the group (by default the job id) the snapshot is counted in, and
+    /// is kept as the `series` attribute, which is part of the snapshot's id. A referenced file that is not there is
+    /// an `IncompleteSnapshotError`, naming it.
     public static func flink(_ source: String, location: FlinkSnapshotLocation, files: any SnapshotFiles, series: String? = nil) throws -> PushSource {
+        if let objects = files as? ObjectStoreSnapshotFiles {
+            return try flink(objectStore: source, location: location, files: objects, series: series)
+        }
         let snapshot = try FlinkSnapshot(location: location, files: files)
+        let sorted = try referencedPaths(of: snapshot, source: source) { $0.hasPrefix("/") ? absolute($0) : $0 }.sorted()
+        let root = commonDirectory(sorted)
+        return PushSource(kind: kind(of: snapshot), source: source, root: root, attributes: attributes(of: snapshot, root: root, series: series),
+                          files: try sorted.map { try file($0, root: root, files: files) }, storage: files)
+    }
+
+    /// The `_metadata` and every file it references, as `place` spells their resolved paths; a snapshot with a file
+    /// that is missing or on a file system these files do not reach is an `IncompleteSnapshotError` naming them.
+    static func referencedPaths(of snapshot: FlinkSnapshot, source: String, _ place: (String) -> String) throws -> Set<String> {
         var paths: Set<String> = [snapshot.location.metadataPath]
         var problems: [String] = []
         var missing: [String] = []
         for (op, subtask, role, ref) in snapshot.fileReferences {
             let owner = "operator \(op.id.hex)" + (subtask.map { " subtask \($0)" } ?? "") + " \(role)"
             switch snapshot.resolver.resolve(ref) {
-            case .local(let p), .relocated(let p): paths.insert(p.hasPrefix("/") ? absolute(p) : p)
-            case .remote(let uri): problems.append("\(owner): \(uri) is on a remote file system")
+            case .local(let p), .relocated(let p): paths.insert(place(p))
+            case .remote(let uri): problems.append("\(owner): \(uri) is on a file system Cairn does not read from here")
             case .missing(let expected):
                 problems.append("\(owner): \(expected) is missing")
                 missing.append(expected)
             }
         }
+        // A listing that failed makes files look missing: its error is the true answer.
+        if let files = snapshot.resolver.files as? ObjectStoreSnapshotFiles, let failure = files.failure { throw failure }
         if !problems.isEmpty { throw IncompleteSnapshotError(source: source, problems: problems, missing: missing) }
-        let sorted = paths.sorted()
-        let root = commonDirectory(sorted)
-        let metadataRelative = String(snapshot.location.metadataPath.dropFirst(root.count + 1))
+        return paths
+    }
+
+    static func kind(of snapshot: FlinkSnapshot) -> String { snapshot.kind == .savepoint ? "flink-savepoint" : "flink-checkpoint" }
+
+    /// The manifest facts of a Flink snapshot whose files are stored relative to `root`. The series (`group`) is the
+    /// job unless `series` names another, wherever its checkpoints are read from, so a push from S3 and one from a
+    /// local copy dedup alike.
+    static func attributes(of snapshot: FlinkSnapshot, root: String, series: String? = nil) -> [String: String] {
         let jobId = snapshot.jobId
         var attributes = [
             "group": series ?? (jobId.isEmpty ? "flink:" + FilePaths.parent(snapshot.location.directory) : "flink-job:" + jobId),
-            "metadataPath": metadataRelative,
+            "metadataPath": String(snapshot.location.metadataPath.dropFirst(root.count + 1)),
             "checkpointId": String(snapshot.metadata.checkpointId),
             "flinkMetadataVersion": String(snapshot.metadata.version),
         ]
         if !jobId.isEmpty { attributes["jobId"] = jobId }
         if let series { attributes["series"] = series }
-        let kind = snapshot.kind == .savepoint ? "flink-savepoint" : "flink-checkpoint"
-        return PushSource(kind: kind, source: source, root: root, attributes: attributes,
-                          files: try sorted.map { try file($0, root: root, files: files) }, storage: files)
+        return attributes
     }
 
     static func directory(_ source: String, _ path: String) throws -> PushSource {

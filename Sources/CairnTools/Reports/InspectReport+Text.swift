@@ -30,6 +30,7 @@ extension InspectReport {
             if st.relocatedPaths > 0 { out += style.yellow("\(st.relocatedPaths) absolute paths no longer existed and were found by their job-relative suffix (the checkpoint was moved)") + "\n" }
             if st.missingFiles > 0 { out += style.red("\(st.missingFiles) referenced files are missing; run `cairn validate` for the list") + "\n" }
             if st.remoteFiles > 0 { out += "\(st.remoteFiles) files are on remote file systems and were not opened\n" }
+            if !st.filesChecked { out += "Files were not looked for (object storage: only _metadata was read); `cairn validate` checks them\n" }
         }
         out += "\n"
         switch grouping {

@@ -59,6 +59,7 @@ public struct InspectReport: Sendable {
                 ("sharedWithOtherCheckpoints", st.sharedWithOtherCheckpoints.map { .number($0) } ?? .null),
                 ("relocatedPaths", .number(st.relocatedPaths)), ("missingFiles", .number(st.missingFiles)),
                 ("remoteFiles", .number(st.remoteFiles)), ("otherCheckpoints", .array(st.otherCheckpoints.map { .string($0) })),
+                ("filesChecked", .bool(st.filesChecked)),
             ])))
         }
         doc.append(("operators", .array(s.operators.map { op in
