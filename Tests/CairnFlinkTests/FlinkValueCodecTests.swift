@@ -242,8 +242,16 @@ struct FlinkValueCodecTests {
         #expect(named.json.rendered(indent: 0) == #"{"$class":"com.acme.Other","$opaque":"010203"}"#)
         let kryo = try FlinkValueDecoder.decode([1, 2], as: .kryo(className: "X"))
         #expect(kryo.json.rendered(indent: 0).contains(#""$bytes":"0102""#))
-        // Not delimited: inside a tuple, a Kryo field cannot be skipped.
-        #expect(throws: FlinkSerializerError.self) { try FlinkValueDecoder.decode([1, 2], as: .tuple(className: "T", fields: [.kryo(className: "X"), .int])) }
+        // Not delimited: inside a tuple, a Kryo field cannot be skipped, so the tuple is shown whole where it is
+        // delimited (a whole value), and cannot be read where nothing delimits it (a heap checkpoint's stream).
+        let tuple = FlinkTypeSerializer.tuple(className: "T", fields: [.kryo(className: "X"), .int])
+        let whole = try FlinkValueDecoder.decode([1, 2], as: tuple)
+        guard case .opaque(let name, let bytes) = whole else { Issue.record("not opaque: \(whole)"); return }
+        #expect(bytes == [1, 2] && name.hasPrefix(tuple.name) && name.hasSuffix("holding " + FlinkValueDecoder.kryoSnapshotClass))
+        #expect(throws: FlinkSerializerError.self) {
+            var stream = JavaDataInput([1, 2, 0, 0, 0, 7])
+            _ = try FlinkValueDecoder.read(&stream, tuple, whole: false)
+        }
     }
 
     @Test("Avro values through DataOutputEncoder")

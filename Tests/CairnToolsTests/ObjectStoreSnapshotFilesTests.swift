@@ -161,7 +161,7 @@ struct ObjectStoreSnapshotFilesTests {
         let victim = try #require(three.files.first { !reused.contains($0.relativePath) && !$0.relativePath.hasSuffix("_metadata") })
         try FileManager.default.removeItem(atPath: bucket.dir + "/" + victim.absolutePath)
         await #expect { try await Pusher(store: store).push(three) } throws: { error in
-            (error as? StoreError)?.kind == .source && "\(error)".contains(victim.relativePath)
+            (error as? StoreError)?.kind == .vanished && "\(error)".contains(victim.relativePath)
         }
         #expect(try await store.snapshots().count == before)
     }
