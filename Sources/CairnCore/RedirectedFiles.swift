@@ -19,4 +19,6 @@ public struct RedirectedFiles: SnapshotFiles {
     public func open(_ path: String) throws(IOError) -> any RandomAccessSource { try base.open(map(path)) }
     public func size(_ path: String) -> Int64? { base.size(map(path)) }
     public func fileNames(in directory: String) -> [String] { base.fileNames(in: map(directory)) }
+    public func directoryNames(in directory: String) -> [String] { base.directoryNames(in: map(directory)) }
+    public func modificationTime(_ path: String) -> Int64? { base.modificationTime(map(path)) }
 }

@@ -7,6 +7,16 @@ public protocol SnapshotFiles: Sendable {
     func size(_ path: String) -> Int64?
     /// Names of the regular files directly in `directory`.
     func fileNames(in directory: String) -> [String]
+    /// Names of the directories directly in `directory` (in object storage: the common prefixes one level down), so a
+    /// job's checkpoint directory can be listed for its `chk-N` wherever it lives.
+    func directoryNames(in directory: String) -> [String]
+    /// When the file was last written, in milliseconds since 1970, or nil when unknown. Flink's `_metadata` records
+    /// no time, so a checkpoint's time (and a growth rate per hour) comes from here.
+    func modificationTime(_ path: String) -> Int64?
+}
+
+extension SnapshotFiles {
+    public func modificationTime(_ path: String) -> Int64? { nil }
 }
 
 /// The local file system.
@@ -20,4 +30,10 @@ public struct LocalFiles: SnapshotFiles {
     public func fileNames(in directory: String) -> [String] {
         FilePaths.list(directory).filter { FilePaths.kind(directory + "/" + $0) == .file }
     }
+
+    public func directoryNames(in directory: String) -> [String] {
+        FilePaths.list(directory).filter { FilePaths.kind(directory + "/" + $0) == .directory }
+    }
+
+    public func modificationTime(_ path: String) -> Int64? { FilePaths.modificationTimeMillis(path) }
 }
