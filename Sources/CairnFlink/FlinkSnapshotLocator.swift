@@ -82,7 +82,7 @@ public struct FlinkCheckpointDirectory: Sendable, Equatable {
 
 extension FilePaths {
     /// A Flink job id: 32 lowercase hex digits.
-    static func isJobID(_ s: String) -> Bool {
+    public static func isJobID(_ s: String) -> Bool {
         s.utf8.count == 32 && s.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 }

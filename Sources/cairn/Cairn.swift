@@ -27,7 +27,7 @@ struct Cairn: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InspectCommand.self, ValidateCommand.self, DiffCommand.self, RewriteCommand.self, PushCommand.self, PullCommand.self, SnapshotsCommand.self,
+            InspectCommand.self, ValidateCommand.self, DiffCommand.self, HistoryCommand.self, RewriteCommand.self, PushCommand.self, PullCommand.self, SnapshotsCommand.self,
             PruneCommand.self, CheckCommand.self, GenerateCommand.self, DumpCommand.self,
         ])
 

@@ -47,7 +47,7 @@ extension CheckpointHistory {
         if !states.isEmpty {
             let shownStates = states.prefix(top)
             out += "\n" + style.bold("Size per state") + style.dim(states.count > top ? " (largest \(top) of \(states.count))" : "") + "\n"
-            var perState = TextTable(columns: [.left("checkpoint")] + shownStates.map { .right(Self.short($0.state ?? "")) })
+            var perState = TextTable(columns: [.left("checkpoint")] + shownStates.map { .right(Self.short(Self.short($0.operatorName, 12) + "/" + ($0.state ?? ""), 28)) })
             for (i, p) in points.enumerated() {
                 perState.add([p.id] + shownStates.map { s in s.values[i].map { ByteCount.format(Int64($0)) } ?? "–" })
             }
@@ -70,7 +70,7 @@ extension CheckpointHistory {
     }
 
     /// A column title of at most 24 characters.
-    static func short(_ name: String) -> String { name.count > 24 ? String(name.prefix(23)) + "…" : name }
+    static func short(_ name: String, _ limit: Int = 24) -> String { name.count > limit ? String(name.prefix(limit - 1)) + "…" : name }
 
     /// `3 d 4 h`, `2 h 5 min`, `40 s`.
     static func span(_ millis: Int64) -> String {

@@ -37,6 +37,11 @@ public struct CheckpointHistory: Sendable {
 
     /// Orders the points, compares each with the one before, and finds the flags.
     public static func build(_ points: [HistoryPoint], sources: [String], deep: Bool, thresholds: HistoryThresholds = HistoryThresholds()) -> CheckpointHistory {
+        var points = points
+        if !timesAgreeWithIDs(points) {
+            // Copied files (a git checkout, a restore from backup) carry the copy's times: rates from them would lie.
+            for i in points.indices { points[i].time = nil }
+        }
         let timed = points.allSatisfy { $0.time != nil }
         let ordered = points.enumerated().sorted { a, b in
             let (x, y) = (a.element, b.element)
@@ -56,6 +61,18 @@ public struct CheckpointHistory: Sendable {
             skewSeries: history.series { $0.flatMap(HistoryPoint.skew) },
             inFlightSeries: history.series { $0.map { Double($0.inFlightSize) } })
         return history
+    }
+
+    /// Within each job, later checkpoint ids have later times and the times are at least a second apart on average;
+    /// otherwise the times are file times of copies, not of the checkpoints.
+    static func timesAgreeWithIDs(_ points: [HistoryPoint]) -> Bool {
+        for (_, job) in Dictionary(grouping: points, by: { $0.summary.metadata.jobId }) {
+            let known = job.compactMap { p in p.time.flatMap { t in Int64(p.id).map { ($0, t) } } }.sorted { $0.0 < $1.0 }
+            guard known.count >= 2 else { continue }
+            for (a, b) in zip(known, known.dropFirst()) where b.1 < a.1 { return false }
+            if known.last!.1 - known.first!.1 < Int64(known.count - 1) * 1000 { return false }
+        }
+        return true
     }
 
     /// Every operator of any checkpoint, in order of first appearance, with its latest name.

@@ -39,4 +39,31 @@ public struct HistoryInput: Sendable {
     public static func jobDirectory(_ directory: String, files: any SnapshotFiles, label: (FlinkCheckpointDirectory) -> String) -> [HistoryInput] {
         FlinkSnapshotLocation.completeCheckpoints(inJob: directory, files: files).map { flink(directory: $0.path, files: files, label: label($0)) }
     }
+
+    /// The snapshots a local path means for a history: a job's checkpoint directory (every complete `chk-N`), a
+    /// checkpoint root with one job directory, a Flink checkpoint or savepoint (its directory or `_metadata`), a
+    /// directory of `.cairn` files (what `cairn generate --checkpoints N` writes), or one `.cairn` file.
+    public static func local(_ path: String) throws -> [HistoryInput] {
+        let files = LocalFiles()
+        let dir = FilePaths.normalize(path)
+        switch FilePaths.kind(dir) {
+        case nil:
+            throw IOError(path: path, operation: "open", message: "no such file or directory")
+        case .file:
+            if try SnapshotOpener.isFlink(dir) { return [flink(directory: FilePaths.parent(dir), files: files, label: path)] }
+            return [HistoryInput(label: path) { (try SnapshotOpener.open(dir), files.modificationTime(dir)) }]
+        default:
+            if files.size(dir + "/_metadata") != nil { return [flink(directory: dir, files: files, label: path)] }
+            let job = jobDirectory(dir, files: files) { path + "/" + $0.name }
+            if !job.isEmpty { return job }
+            let natives = files.fileNames(in: dir).filter { $0.hasSuffix(".cairn") }
+                .sorted { $0.utf8.count != $1.utf8.count ? $0.utf8.count < $1.utf8.count : $0 < $1 }
+            if !natives.isEmpty {
+                return natives.map { name in HistoryInput(label: path + "/" + name) { (try SnapshotOpener.open(dir + "/" + name), nil) } }
+            }
+            let jobs = files.directoryNames(in: dir).filter(FilePaths.isJobID)
+            if jobs.count == 1 { return try local(dir + "/" + jobs[0]) }
+            throw CairnFlinkError.noMetadata(path: path, jobs: jobs)
+        }
+    }
 }
