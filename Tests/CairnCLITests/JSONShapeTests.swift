@@ -54,6 +54,8 @@ struct JSONShapeTests {
             ("diff", ["diff", job + "/chk-5", job + "/chk-3", "--json"]),
             ("diff", ["diff", gen + "/chk-1.cairn", gen + "/chk-2.cairn", "--json", "--keys", "totals"]),
             ("diff", ["diff", canonical, canonical, "--json", "--keys", "count"]),
+            ("history", ["history", job, "--json", "--deep"]),
+            ("history", ["history", gen, "--json", "--growth-checkpoints", "2", "--growth-min-bytes", "0", "--growth-min-ratio", "0"]),
             ("push", ["push", job + "/chk-3", store, "--json"]),
             ("push", ["push", job + "/chk-5", store, "--json"]),
             ("snapshots", ["snapshots", store, "--json"]),
