@@ -70,6 +70,28 @@ struct HistoryCLITests {
         }
     }
 
+    @Test("a split pinned by rewrite --set-offset while the others advance is flagged stalled, with where it stopped")
+    func stalledSplit() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gen = dir.appendingPathComponent("gen").path, pinned = dir.appendingPathComponent("pinned").path
+        #expect(try CLI.run(["generate", gen, "--preset", "tiny", "--checkpoints", "3"]).status == 0)
+        try FileManager.default.createDirectory(atPath: pinned, withIntermediateDirectories: true)
+        for c in 1...3 {
+            let r = try CLI.run(["rewrite", "\(gen)/chk-\(c).cairn", "\(pinned)/chk-\(c).cairn", "--set-offset", "orders-source:orders-0=5"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let flags = { (args: [String]) throws -> [[String: Any]] in
+            try #require((try CLI.run(["history"] + args + ["--json"]).json as? [String: Any])?["flags"] as? [[String: Any]])
+        }
+        let stalled = try flags([pinned, "--stall-intervals", "2"]).filter { $0["kind"] as? String == "stalled-split" }
+        #expect(stalled.count == 1 && stalled.first?["split"] as? String == "orders-0" && stalled.first?["from"] as? String == "1" && stalled.first?["to"] as? String == "3")
+        let message = stalled.first?["message"] as? String ?? ""
+        #expect(message.contains("orders/0@5"))
+        #expect(try flags([pinned, "--stall-intervals", "3"]).isEmpty, "two intervals are under three")
+        #expect(try flags([gen, "--stall-intervals", "1"]).filter { $0["kind"] as? String == "stalled-split" }.isEmpty, "every split advances")
+    }
+
     @Test("bad input: a missing path and bad options exit 2, a damaged _metadata exits 1, each naming the place")
     func badInput() throws {
         let missing = try CLI.run(["history", "/nonexistent/job"])

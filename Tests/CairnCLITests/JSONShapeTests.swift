@@ -39,6 +39,8 @@ struct JSONShapeTests {
     static func runs(in dir: URL) throws -> [(String, [String])] {
         let store = dir.appendingPathComponent("store").path
         let gen = dir.appendingPathComponent("gen").path
+        let stalled = dir.appendingPathComponent("stalled").path
+        try FileManager.default.createDirectory(atPath: stalled, withIntermediateDirectories: true)
         let canonical = flink + "/2.3/hashmap/savepoint-57baad-e77eb0678d5d"
         let examples = CLI.root.appendingPathComponent("docs/examples").path
         return [
@@ -65,6 +67,10 @@ struct JSONShapeTests {
             ("rewrite", ["rewrite", job + "/chk-5", dir.appendingPathComponent("rw.cairn").path, "--json"]),
             ("rewrite", ["rewrite", gen + "/chk-2.cairn", dir.appendingPathComponent("m.cairn").path, "--json",
                          "--migrate", examples + "/migrate-totals-v3.yaml", "--drop-operator", "rules-enricher"]),
+            // One split pinned by a rewrite while the others advance: a stalled-split flag.
+            ("rewrite", ["rewrite", gen + "/chk-1.cairn", stalled + "/chk-1.cairn", "--set-offset", "orders-source:orders-0=5", "--json"]),
+            ("rewrite", ["rewrite", gen + "/chk-2.cairn", stalled + "/chk-2.cairn", "--set-offset", "orders-source:orders-0=5", "--json"]),
+            ("history", ["history", stalled, "--json", "--stall-intervals", "1"]),
         ]
     }
 
