@@ -20,7 +20,7 @@ extension CheckpointHistory {
                                          .right("max skew"), .right("records advanced")])
         for (i, p) in points.enumerated() {
             let s = p.summary
-            let skew = s.operators.compactMap(HistoryPoint.skew).max()
+            let skew = p.skews.values.max()
             totals.add([p.id + (s.metadata.kind == .savepoint ? " (savepoint)" : ""), p.time.map { Timestamp.iso8601(millis: $0) } ?? "–",
                         ByteCount.format(s.stateSize), ByteCount.format(s.checkpointedSize), ByteCount.format(s.inFlightSize),
                         skew.map { String(format: "%.2f×", $0) } ?? "–", recordsAdvanced(at: i).map(String.init) ?? "–"])

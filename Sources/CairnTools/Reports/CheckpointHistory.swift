@@ -58,7 +58,7 @@ public struct CheckpointHistory: Sendable {
         history.flags = finder.find(
             operatorSeries: history.series { $0.map { Double($0.stateSize) } },
             stateSeries: history.stateSeries(),
-            skewSeries: history.series { $0.flatMap(HistoryPoint.skew) },
+            skewSeries: history.skewSeries(),
             inFlightSeries: history.series { $0.map { Double($0.inFlightSize) } })
         return history
     }
@@ -98,6 +98,13 @@ public struct CheckpointHistory: Sendable {
         operators.map { info in
             HistoryFlagFinder.Series(operatorID: info.id, operatorName: info.displayName, state: nil,
                                      values: points.map { p in p.operatorSummary(info.id).flatMap { value($0) } })
+        }
+    }
+
+    /// Each operator's skew per checkpoint.
+    func skewSeries() -> [HistoryFlagFinder.Series] {
+        operators.map { info in
+            HistoryFlagFinder.Series(operatorID: info.id, operatorName: info.displayName, state: nil, values: points.map { $0.skews[info.id] })
         }
     }
 
@@ -143,8 +150,8 @@ public struct CheckpointHistory: Sendable {
                         ("stateSize", .number(o.stateSize)), ("checkpointedSize", .number(o.checkpointedSize)),
                         ("keyedSize", .number(o.keyedSize)), ("operatorStateSize", .number(o.operatorStateSize)),
                         ("inFlightSize", .number(o.inFlightSize)), ("coordinatorSize", .number(o.coordinatorSize)),
-                        ("skew", HistoryPoint.skew(o).map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
-                        ("subtaskStateSizes", .array(o.subtasks.map { .number($0.stateSize) })),
+                        ("skew", p.skews[o.info.id].map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
+                        ("subtaskStateSizes", .array((p.subtaskStateSizes[o.info.id] ?? []).map { .number($0) })),
                         ("states", .array(o.states.map { st in
                             .object([("name", .string(st.descriptor.name)), ("kind", .string(st.descriptor.kind.name)),
                                      ("size", p.statesMeasured || !st.descriptor.kind.isKeyed ? .number(st.size) : .null),

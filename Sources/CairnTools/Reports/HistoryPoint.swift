@@ -17,20 +17,43 @@ public struct HistoryPoint: Sendable {
     /// Bytes read from storage to make this point.
     public var bytesRead: UInt64
 
+    /// Full size per subtask of each operator, by subtask index (finished subtasks excluded from skew).
+    public var subtaskStateSizes: [OperatorID: [Int64]]
+    /// Largest over median subtask of each operator that has one (see `skew(_:)`).
+    public var skews: [OperatorID: Double]
+
+    /// Keeps what a history needs of `summary`: each operator's sizes, its subtask sizes and skew, and the subtasks
+    /// holding source splits. Every other subtask is folded into one, so a checkpoint of 1,000 operators × 256
+    /// subtasks costs a few hundred kilobytes here, not the tens of megabytes of its summary.
     public init(source: String, summary: SnapshotSummary, time: Int64?, statesMeasured: Bool, bytesRead: UInt64) {
         self.source = source
-        self.summary = summary
         self.time = time
         self.statesMeasured = statesMeasured
         self.bytesRead = bytesRead
-        for o in self.summary.operators.indices {
-            for s in self.summary.operators[o].states.indices {
-                self.summary.operators[o].states[s].keyGroups = []
-                self.summary.operators[o].states[s].statistics = nil
-                self.summary.operators[o].states[s].sizeBySubtask = [:]
+        var sizes: [OperatorID: [Int64]] = [:], skews: [OperatorID: Double] = [:]
+        var compact = summary
+        compact.storage = nil
+        for o in compact.operators.indices {
+            let op = compact.operators[o]
+            sizes[op.info.id] = op.subtasks.map(\.stateSize)
+            skews[op.info.id] = Self.skew(op)
+            for s in op.states.indices {
+                compact.operators[o].states[s].keyGroups = []
+                compact.operators[o].states[s].statistics = nil
+                compact.operators[o].states[s].sizeBySubtask = [:]
             }
+            let rest = op.subtasks.filter(\.splits.isEmpty)
+            guard rest.count > 1 else { continue }
+            var folded = SubtaskSummary(
+                index: -1, keyedSize: rest.reduce(0) { $0 + $1.keyedSize }, operatorSize: rest.reduce(0) { $0 + $1.operatorSize },
+                inputChannelSize: rest.reduce(0) { $0 + $1.inputChannelSize }, outputSubpartitionSize: rest.reduce(0) { $0 + $1.outputSubpartitionSize },
+                checkpointedSize: rest.reduce(0) { $0 + $1.checkpointedSize }, keyGroups: nil, splits: [])
+            folded.finished = rest.allSatisfy(\.finished)
+            compact.operators[o].subtasks = op.subtasks.filter { !$0.splits.isEmpty } + [folded]
         }
-        self.summary.storage = nil
+        self.summary = compact
+        self.subtaskStateSizes = sizes
+        self.skews = skews
     }
 
     /// Reads one snapshot: metadata only, plus a scan of the state data with `deep`.
