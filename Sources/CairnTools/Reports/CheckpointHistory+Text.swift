@@ -29,7 +29,7 @@ extension CheckpointHistory {
 
         let ranked = operatorsByLatestSize
         let shown = Array(ranked.prefix(top)), others = ranked.count - shown.count
-        out += "\n" + style.bold("Full size per operator") + style.dim(others > 0 ? " (largest \(shown.count) at the latest checkpoint, \(others) others summed)" : "") + "\n"
+        out += "\n" + style.bold("Full size per operator") + style.dim(others > 0 ? " (largest \(shown.count) at the latest checkpoint, \(others) other\(others == 1 ? "" : "s") summed)" : "") + "\n"
         var perOperator = TextTable(columns: [.left("checkpoint")] + shown.map { .right(Self.short($0.displayName)) } + (others > 0 ? [.right("others")] : []))
         for p in points {
             var row = [p.id]

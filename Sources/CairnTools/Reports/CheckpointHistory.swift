@@ -151,7 +151,8 @@ public struct CheckpointHistory: Sendable {
                         ("keyedSize", .number(o.keyedSize)), ("operatorStateSize", .number(o.operatorStateSize)),
                         ("inFlightSize", .number(o.inFlightSize)), ("coordinatorSize", .number(o.coordinatorSize)),
                         ("skew", p.skews[o.info.id].map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
-                        ("subtaskStateSizes", .array((p.subtaskStateSizes[o.info.id] ?? []).map { .number($0) })),
+                        ("largestSubtaskStateSize", p.subtaskSpread[o.info.id].map { .number($0.largest) } ?? .null),
+                        ("medianSubtaskStateSize", p.subtaskSpread[o.info.id].map { .number($0.median) } ?? .null),
                         ("states", .array(o.states.map { st in
                             .object([("name", .string(st.descriptor.name)), ("kind", .string(st.descriptor.kind.name)),
                                      ("size", p.statesMeasured || !st.descriptor.kind.isKeyed ? .number(st.size) : .null),

@@ -17,25 +17,26 @@ public struct HistoryPoint: Sendable {
     /// Bytes read from storage to make this point.
     public var bytesRead: UInt64
 
-    /// Full size per subtask of each operator, by subtask index (finished subtasks excluded from skew).
-    public var subtaskStateSizes: [OperatorID: [Int64]]
+    /// Largest and median subtask of each operator, of its running subtasks.
+    public var subtaskSpread: [OperatorID: (largest: Int64, median: Int64)]
     /// Largest over median subtask of each operator that has one (see `skew(_:)`).
     public var skews: [OperatorID: Double]
 
-    /// Keeps what a history needs of `summary`: each operator's sizes, its subtask sizes and skew, and the subtasks
-    /// holding source splits. Every other subtask is folded into one, so a checkpoint of 1,000 operators × 256
-    /// subtasks costs a few hundred kilobytes here, not the tens of megabytes of its summary.
+    /// Keeps what a history needs of `summary`: each operator's sizes, its largest and median subtask and skew, and
+    /// the subtasks holding source splits. Every other subtask is folded into one, so a checkpoint costs memory by its
+    /// operators and splits, not by its subtasks: 1,000 operators × 256 subtasks keep a few hundred kilobytes here.
     public init(source: String, summary: SnapshotSummary, time: Int64?, statesMeasured: Bool, bytesRead: UInt64) {
         self.source = source
         self.time = time
         self.statesMeasured = statesMeasured
         self.bytesRead = bytesRead
-        var sizes: [OperatorID: [Int64]] = [:], skews: [OperatorID: Double] = [:]
+        var spread: [OperatorID: (largest: Int64, median: Int64)] = [:], skews: [OperatorID: Double] = [:]
         var compact = summary
         compact.storage = nil
         for o in compact.operators.indices {
             let op = compact.operators[o]
-            sizes[op.info.id] = op.subtasks.map(\.stateSize)
+            let running = op.subtasks.filter { !$0.finished }.map(\.stateSize).sorted()
+            if let largest = running.last { spread[op.info.id] = (largest, Int64(Self.median(running).rounded())) }
             skews[op.info.id] = Self.skew(op)
             for s in op.states.indices {
                 compact.operators[o].states[s].keyGroups = []
@@ -52,7 +53,7 @@ public struct HistoryPoint: Sendable {
             compact.operators[o].subtasks = op.subtasks.filter { !$0.splits.isEmpty } + [folded]
         }
         self.summary = compact
-        self.subtaskStateSizes = sizes
+        self.subtaskSpread = spread
         self.skews = skews
     }
 
@@ -79,9 +80,14 @@ public struct HistoryPoint: Sendable {
     public static func skew(_ op: OperatorSummary) -> Double? {
         let sizes = op.subtasks.filter { !$0.finished }.map(\.stateSize).sorted()
         guard sizes.count >= 2, let max = sizes.last else { return nil }
-        let mid = sizes.count / 2
-        let median = sizes.count % 2 == 1 ? Double(sizes[mid]) : Double(sizes[mid - 1] + sizes[mid]) / 2
+        let median = Self.median(sizes)
         guard median > 0 else { return nil }
         return Double(max) / median
+    }
+
+    /// The middle of ascending `sizes`, or the mean of the two middle ones.
+    static func median(_ sizes: [Int64]) -> Double {
+        let mid = sizes.count / 2
+        return sizes.count % 2 == 1 ? Double(sizes[mid]) : Double(sizes[mid - 1] + sizes[mid]) / 2
     }
 }
