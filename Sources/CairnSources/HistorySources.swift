@@ -38,11 +38,16 @@ public enum HistorySources {
                 case .path(let path):
                     inputs += try await BlockingBridge.offPool { try HistoryInput.local(path) }
                 case .objectStore(let url):
-                    // An S3 prefix holding a Cairn store is read as a store series; a Flink job directory in S3 is
-                    // listed through SnapshotSource's object-store files once they exist.
-                    guard series != nil else { throw CairnFlinkError.remoteUnsupported(path: url) }
-                    let (s, index) = try await store(.s3(url))
-                    inputs += try await seriesInputs(s, index: index, location: url, series: series)
+                    // An S3 prefix holding a Cairn store is read as a store series. Anything else there is a Flink
+                    // job directory: `HistoryInput.jobDirectory(url, files:)` over SnapshotSource's object-store
+                    // files lists and reads it, once those exist.
+                    let opened: (store: SnapshotStore, index: ChunkIndex)
+                    do {
+                        opened = try await store(.s3(url))
+                    } catch let error as StoreError where error.kind == .notAStore {
+                        throw CairnFlinkError.remoteUnsupported(path: url)
+                    }
+                    inputs += try await seriesInputs(opened.store, index: opened.index, location: url, series: series)
                 }
             }
             guard !inputs.isEmpty else { throw UsageError("no snapshots in \(arguments.joined(separator: ", "))") }
