@@ -19,22 +19,26 @@ struct HistoryCommand: AsyncParsableCommand {
             advanced since the checkpoint before. Only _metadata is read (plus the state files with --deep), 4 checkpoints \
             at a time; only a small summary of each is kept.
 
-            Flags and their defaults:
-              growth          never shrank over --growth-checkpoints (5) checkpoints, grew in at least half the steps, by at
-                              least --growth-min-bytes (1MiB) and --growth-min-ratio (0.1) of its start; with its rate per hour
-              jump            more than --jump-factor (2) times larger than the checkpoint before, and by more than
-                              --jump-min-bytes (64MiB)
-              skew            largest over median subtask rose over --skew-checkpoints (3) checkpoints to at least --skew-min
-                              (2.0), by at least --skew-rise (0.5)
-              in-flight-spike an operator's in-flight bytes above --spike-factor (3) times the median of its previous
-                              --spike-window (10) checkpoints, and above --spike-min-bytes (16MiB)
-              stalled-split   a split did not move over --stall-intervals (3) checkpoint intervals in a row while another
-                              split of the same source advanced in each
-              backward-split  a split's position went backward
+            Flags (defaults in parentheses):
+              growth           never shrank over --growth-checkpoints (5) in a row,
+                               grew in half the steps or more, by at least
+                               --growth-min-bytes (1MiB) and --growth-min-ratio
+                               (0.1) of its start; with its rate per hour
+              jump             over --jump-factor (2) times the checkpoint before,
+                               and larger by over --jump-min-bytes (64MiB)
+              skew             largest over median subtask rose over
+                               --skew-checkpoints (3) to --skew-min (2.0) or more,
+                               by at least --skew-rise (0.5)
+              in-flight-spike  over --spike-factor (3) times the median of the
+                               previous --spike-window (10) checkpoints, and over
+                               --spike-min-bytes (16MiB)
+              stalled-split    unmoved over --stall-intervals (3) intervals in a
+                               row while another split of the source advanced
+              backward-split   a split's position went backward
 
             Examples:
-              cairn history /checkpoints/8f3a…                       # every retained chk-N
-              cairn history /checkpoints/8f3a… /savepoints/savepoint-8f3a-1c2d --html history.html
+              cairn history /checkpoints/8f3a…        # every retained chk-N
+              cairn history /checkpoints/8f3a… /savepoints/sp-1 --html h.html
               cairn history ./store --series 8f3a… --json
               cairn history demo --growth-checkpoints 3 --growth-min-bytes 0
             """)
