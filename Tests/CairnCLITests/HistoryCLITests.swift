@@ -48,6 +48,14 @@ struct HistoryCLITests {
         // A list of snapshots: STORE#SNAPSHOT and a local checkpoint together.
         let mixed = try Self.checkpoints(try CLI.run(["history", store + "#latest", Self.job + "/chk-3", "--json"]))
         #expect(mixed.map { $0["id"] as? String } == ["3", "5"])
+        // A second series in the same store: without --series the choice is the user's.
+        let gen = dir.appendingPathComponent("gen").path
+        #expect(try CLI.run(["generate", gen, "--preset", "tiny", "--checkpoints", "2"]).status == 0)
+        for c in [1, 2] { #expect(try CLI.run(["push", "\(gen)/chk-\(c).cairn", store]).status == 0) }
+        let ambiguous = try CLI.run(["history", store])
+        #expect(ambiguous.status == 2 && ambiguous.stderr.contains("2 series") && ambiguous.stderr.contains("--series"), "\(ambiguous.stderr)")
+        let native = try Self.checkpoints(try CLI.run(["history", store, "--series", "native:" + gen, "--json"]))
+        #expect(native.map { $0["id"] as? String } == ["1", "2"])
     }
 
     @Test("a generated leak is flagged with its rate; the same job with expiring keys is not")
