@@ -26,6 +26,17 @@ public enum FilePaths {
         return Int64(st.st_size)
     }
 
+    /// When the file at `path` was last modified, in milliseconds since 1970, or nil when nothing is there.
+    public static func modificationTimeMillis(_ path: String) -> Int64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        #if canImport(Darwin)
+        return Int64(st.st_mtimespec.tv_sec) * 1000 + Int64(st.st_mtimespec.tv_nsec) / 1_000_000
+        #else
+        return Int64(st.st_mtim.tv_sec) * 1000 + Int64(st.st_mtim.tv_nsec) / 1_000_000
+        #endif
+    }
+
     /// Names in `dir` (without `.` and `..`), sorted; empty when it cannot be read.
     public static func list(_ dir: String) -> [String] {
         (try? entries(dir)) ?? []

@@ -32,6 +32,10 @@ public protocol SnapshotFiles: Sendable {
 extension SnapshotFiles {
     public func path(ofURI uri: String) -> String? { FilePaths.localPath(ofURI: uri) }
     public var answersExistenceLocally: Bool { true }
+
+    /// When the file was last written, in milliseconds since 1970, or nil when unknown. Flink's `_metadata` records
+    /// no time, so a checkpoint's time (and a growth rate per hour) comes from here.
+    public func modificationTime(_ path: String) -> Int64? { info(path).map { $0.modifiedNs / 1_000_000 } }
 }
 
 /// What `SnapshotFiles.info` knows about a file.

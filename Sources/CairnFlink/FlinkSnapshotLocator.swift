@@ -33,7 +33,7 @@ public struct FlinkSnapshotLocation: Sendable, Equatable {
             return FlinkSnapshotLocation(metadataPath: direct, directory: path, otherCheckpoints: siblings(of: path))
         }
         // A job's checkpoint directory: pick the highest complete chk-N.
-        let checkpoints = completeCheckpoints(in: path)
+        let checkpoints = completeCheckpoints(inJob: path)
         if let latest = checkpoints.last {
             let dir = path + "/" + latest.name
             return FlinkSnapshotLocation(metadataPath: dir + "/_metadata", directory: dir,
@@ -45,14 +45,17 @@ public struct FlinkSnapshotLocation: Sendable, Equatable {
         throw CairnFlinkError.noMetadata(path: source, jobs: jobs)
     }
 
-    /// The complete checkpoints of a job's checkpoint directory, by number: `chk-N` directories that hold a
-    /// `_metadata` (Flink writes it last, so a `chk-N` without one is still being written or was abandoned). The one
-    /// rule for "complete", shared by `locate` and `backup`; `files` lists and checks through any storage.
-    public static func completeCheckpoints(in dir: String, files: any SnapshotFiles = LocalFiles()) -> [(name: String, number: Int)] {
-        files.directoryNames(in: dir).compactMap { name -> (String, Int)? in
-            guard name.hasPrefix("chk-"), let n = Int(name.dropFirst(4)), n >= 0, files.size(dir + "/" + name + "/_metadata") != nil else { return nil }
-            return (name, n)
-        }.sorted { $0.1 < $1.1 }
+    /// Every complete checkpoint of a job's checkpoint directory: each `chk-N` directory with a `_metadata`, by number.
+    /// A `chk-N` without `_metadata` is still being written (or was abandoned) and is left out. Lists through `files`,
+    /// so a job directory in a Cairn store or object storage is listed the same way as a local one; `locate` picks
+    /// the last of these, `cairn history` reads them all, `backup` pushes the ones not yet stored.
+    public static func completeCheckpoints(inJob dir: String, files: any SnapshotFiles = LocalFiles()) -> [FlinkCheckpointDirectory] {
+        files.directoryNames(in: dir).compactMap { name -> FlinkCheckpointDirectory? in
+            guard name.hasPrefix("chk-"), let n = Int(name.dropFirst(4)), n >= 0 else { return nil }
+            let path = dir + "/" + name
+            guard files.size(path + "/_metadata") != nil else { return nil }
+            return FlinkCheckpointDirectory(name: name, number: n, path: path)
+        }.sorted { $0.number < $1.number }
     }
 
     /// Other complete checkpoints of the same job, when `dir` is a `chk-N` directory.
@@ -60,8 +63,21 @@ public struct FlinkSnapshotLocation: Sendable, Equatable {
         let name = FilePaths.lastComponent(dir)
         guard name.hasPrefix("chk-") else { return [] }
         let parent = FilePaths.parent(dir)
-        return completeCheckpoints(in: parent).filter { $0.name != name }.map { parent + "/" + $0.name }
+        return completeCheckpoints(inJob: parent).filter { $0.name != name }.map { parent + "/" + $0.name }
     }
+}
+
+/// One retained `chk-N` of a job's checkpoint directory.
+public struct FlinkCheckpointDirectory: Sendable, Equatable {
+    /// `chk-N`.
+    public var name: String
+    /// N, Flink's checkpoint id.
+    public var number: Int
+    /// The directory, `<job dir>/chk-N`.
+    public var path: String
+
+    /// The `_metadata` inside it.
+    public var metadataPath: String { path + "/_metadata" }
 }
 
 extension FilePaths {

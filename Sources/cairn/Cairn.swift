@@ -27,8 +27,8 @@ struct Cairn: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            InspectCommand.self, ValidateCommand.self, DiffCommand.self, RewriteCommand.self, PushCommand.self, PullCommand.self, SnapshotsCommand.self,
-            PruneCommand.self, BackupCommand.self, CheckCommand.self, GenerateCommand.self, DumpCommand.self,
+            InspectCommand.self, ValidateCommand.self, DiffCommand.self, HistoryCommand.self, RewriteCommand.self, PushCommand.self, PullCommand.self,
+            SnapshotsCommand.self, PruneCommand.self, BackupCommand.self, CheckCommand.self, GenerateCommand.self, DumpCommand.self,
         ])
 
     /// The one place errors become exit statuses: a `CairnError` says its own (1 problems found, 2 usage or I/O);

@@ -42,6 +42,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(help: "Write aligned checkpoints (no in-flight buffers).")
     var aligned = false
 
+    @Flag(help: "Keys appear but never expire, like state without a TTL: keyed state grows with every checkpoint.")
+    var leak = false
+
     @Option(help: "Block compression: zstd, zstd:LEVEL, lz4 or none.")
     var compression: String = "zstd:1"
 
@@ -61,9 +64,10 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let setting = CompressionSetting(parsing: compression)!
-        let job = SyntheticJob(
+        var job = SyntheticJob(
             preset: GeneratorPreset.named(preset)!, seed: seed, changeRate: changeRate, mode: aligned ? .aligned : .unaligned,
             options: WriterOptions(compression: setting))
+        job.leak = leak
         let single = checkpoints == 1 && dest.hasSuffix(".cairn")
         if !single {
             if mkdir(dest, 0o755) != 0 && errno != EEXIST {

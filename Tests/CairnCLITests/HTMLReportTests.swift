@@ -76,4 +76,23 @@ struct HTMLReportTests {
         let dom = try render(["diff", Self.job + "/chk-5", Self.job + "/chk-3"], in: dir, name: "diff")
         #expect(dom.contains("Growth by operator") && dom.contains("BACKWARD"))
     }
+
+    @Test("history --html draws size per operator over time (lines), state stacked per operator and per state (areas), and the flags")
+    func history() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let gen = dir.appendingPathComponent("gen").path
+        #expect(try CLI.run(["generate", gen, "--preset", "small", "--checkpoints", "8", "--change-rate", "0.2", "--leak"]).status == 0)
+        let dom = try render(["history", gen, "--growth-min-bytes", "0", "--growth-min-ratio", "0.25"], in: dir, name: "history")
+        #expect(dom.contains("Size per operator over time") && dom.contains("class=\"line-chart\"") && dom.contains("<path"))
+        #expect(dom.contains("State stacked per operator") && dom.contains("State stacked per state") && dom.contains("<polygon"))
+        #expect(dom.components(separatedBy: "class=\"area-chart\"").count - 1 == 2, "one stacked area per operator, one per state")
+        #expect(dom.contains("Aggregate: per-user totals / totals") && dom.contains(">growth<"))
+        let doc = try #require(try CLI.run(["history", gen, "--json"]).json as? [String: Any])
+        for c in try #require(doc["checkpoints"] as? [[String: Any]]) {
+            for op in try #require(c["operators"] as? [[String: Any]]) { #expect(dom.contains(try #require(op["name"] as? String))) }
+        }
+        let flink = try render(["history", Self.job], in: dir, name: "history-flink")
+        #expect(flink.contains("class=\"line-chart\"") && flink.contains("needs history --deep"))
+    }
 }

@@ -39,6 +39,8 @@ struct JSONShapeTests {
     static func runs(in dir: URL) throws -> [(String, [String])] {
         let store = dir.appendingPathComponent("store").path
         let gen = dir.appendingPathComponent("gen").path
+        let stalled = dir.appendingPathComponent("stalled").path
+        try FileManager.default.createDirectory(atPath: stalled, withIntermediateDirectories: true)
         let canonical = flink + "/2.3/hashmap/savepoint-57baad-e77eb0678d5d"
         let examples = CLI.root.appendingPathComponent("docs/examples").path
         return [
@@ -54,6 +56,8 @@ struct JSONShapeTests {
             ("diff", ["diff", job + "/chk-5", job + "/chk-3", "--json"]),
             ("diff", ["diff", gen + "/chk-1.cairn", gen + "/chk-2.cairn", "--json", "--keys", "totals"]),
             ("diff", ["diff", canonical, canonical, "--json", "--keys", "count"]),
+            ("history", ["history", job, "--json", "--deep"]),
+            ("history", ["history", gen, "--json", "--growth-checkpoints", "2", "--growth-min-bytes", "0", "--growth-min-ratio", "0"]),
             ("push", ["push", job + "/chk-3", store, "--json"]),
             ("push", ["push", job + "/chk-5", store, "--json"]),
             ("snapshots", ["snapshots", store, "--json"]),
@@ -67,6 +71,10 @@ struct JSONShapeTests {
             ("rewrite", ["rewrite", job + "/chk-5", dir.appendingPathComponent("rw.cairn").path, "--json"]),
             ("rewrite", ["rewrite", gen + "/chk-2.cairn", dir.appendingPathComponent("m.cairn").path, "--json",
                          "--migrate", examples + "/migrate-totals-v3.yaml", "--drop-operator", "rules-enricher"]),
+            // One split pinned by a rewrite while the others advance: a stalled-split flag.
+            ("rewrite", ["rewrite", gen + "/chk-1.cairn", stalled + "/chk-1.cairn", "--set-offset", "orders-source:orders-0=5", "--json"]),
+            ("rewrite", ["rewrite", gen + "/chk-2.cairn", stalled + "/chk-2.cairn", "--set-offset", "orders-source:orders-0=5", "--json"]),
+            ("history", ["history", stalled, "--json", "--stall-intervals", "1"]),
         ]
     }
 

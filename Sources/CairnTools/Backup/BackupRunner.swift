@@ -72,7 +72,7 @@ public struct BackupRunner: Sendable {
         // In object storage, listings are cached: each round forgets them to see what the job wrote since.
         let objects = files as? ObjectStoreSnapshotFiles
         objects?.forgetListings()
-        let listed = FlinkSnapshotLocation.completeCheckpoints(in: jobDirectory, files: files)
+        let listed = FlinkSnapshotLocation.completeCheckpoints(inJob: jobDirectory, files: files)
         if let failure = objects?.failure {
             // A listing that failed would make every checkpoint look absent: report it, try again next round.
             round.problem = Self.describe(failure)
@@ -91,7 +91,7 @@ public struct BackupRunner: Sendable {
         // Settled candidates not stored yet; retention that keeps only the newest N would drop older ones at once.
         var candidates: [(name: String, number: Int, age: Double?)] = []
         for c in listed {
-            let dir = jobDirectory + "/" + c.name
+            let dir = c.path
             if let m = stored[c.number] {
                 var entry = BackupRound.Checkpoint(number: c.number, path: dir, status: .present)
                 entry.snapshotID = m.id

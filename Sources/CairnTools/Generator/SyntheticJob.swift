@@ -16,6 +16,9 @@ public struct SyntheticJob: Sendable {
     public var changeRate: Double
     public var mode: CheckpointMode
     public var options: WriterOptions
+    /// Keys appear as usual but never expire, as in a job whose state lacks a TTL: keyed state grows checkpoint by
+    /// checkpoint (what `cairn history` flags as growth).
+    public var leak = false
 
     /// Epoch milliseconds of checkpoint 1 (2026-01-01T00:00:00Z), fixed so output is reproducible.
     public static let epoch: Int64 = 1_767_225_600_000
@@ -71,10 +74,10 @@ public struct SyntheticJob: Sendable {
     /// Keys expiring (and appearing) per checkpoint.
     var churn: Int { Int((Double(preset.keys) * changeRate / 4).rounded()) }
 
-    /// Key ids alive at checkpoint `c` (1-based): a sliding window over the id space.
+    /// Key ids alive at checkpoint `c` (1-based): a sliding window over the id space (with `leak`, a growing one).
     func liveKeys(_ c: Int) -> Range<UInt64> {
         let first = UInt64((c - 1) * churn)
-        return first..<(first + UInt64(preset.keys))
+        return (leak ? 0 : first)..<(first + UInt64(preset.keys))
     }
 
     /// The checkpoint at which key `id` last changed, as of checkpoint `c`.

@@ -11,6 +11,7 @@ public final class StoreSnapshotFiles: SnapshotFiles {
     let index: ChunkIndex
     private let files: [String: SnapshotManifest.File]
     private let directories: [String: [String]]
+    private let subdirectories: [String: [String]]
 
     public init(store: SnapshotStore, manifest: SnapshotManifest, index: ChunkIndex) {
         self.store = store
@@ -18,14 +19,23 @@ public final class StoreSnapshotFiles: SnapshotFiles {
         self.index = index
         var files: [String: SnapshotManifest.File] = [:]
         var directories: [String: [String]] = [:]
+        var subdirectories: [String: Set<String>] = [:]
         for f in manifest.files {
             let path = Self.join(manifest.root, f.path)
             files[path] = f
             let slash = path.lastIndex(of: "/") ?? path.startIndex
-            directories[String(path[..<slash]), default: []].append(String(path[path.index(after: slash)...]))
+            var dir = String(path[..<slash])
+            directories[dir, default: []].append(String(path[path.index(after: slash)...]))
+            // Every ancestor directory holds the next one down.
+            while let up = dir.lastIndex(of: "/"), up > dir.startIndex {
+                let parent = String(dir[..<up])
+                guard subdirectories[parent, default: []].insert(String(dir[dir.index(after: up)...])).inserted else { break }
+                dir = parent
+            }
         }
         self.files = files
         self.directories = directories
+        self.subdirectories = subdirectories.mapValues { $0.sorted() }
     }
 
     static func join(_ root: String, _ relative: String) -> String { root == "/" ? "/" + relative : root + "/" + relative }
@@ -62,14 +72,7 @@ public final class StoreSnapshotFiles: SnapshotFiles {
 
     public func fileNames(in directory: String) -> [String] { directories[directory] ?? [] }
 
-    public func directoryNames(in directory: String) -> [String] {
-        let prefix = directory + "/"
-        var names = Set<String>()
-        for dir in directories.keys where dir.hasPrefix(prefix) {
-            names.insert(String(dir.dropFirst(prefix.count).prefix { $0 != "/" }))
-        }
-        return names.sorted()
-    }
+    public func directoryNames(in directory: String) -> [String] { subdirectories[directory] ?? [] }
 }
 
 /// One stored file as a `RandomAccessSource`: a read fetches the chunks it spans (keeping the last few), checks

@@ -22,6 +22,13 @@ public enum HTMLReport {
         return page(kind: "diff", title: "Cairn — \(diff.snapshotA) → \(diff.snapshotB)", data: data)
     }
 
+    /// `history --html`: size per operator over time (lines), state stacked per operator and per state (areas),
+    /// in-flight bytes, the flags with their evidence, and one row per checkpoint.
+    public static func history(_ history: CheckpointHistory) -> String {
+        let job = history.points.last?.summary.metadata.jobId ?? ""
+        return page(kind: "history", title: "Cairn — history of \(history.points.count) checkpoints" + (job.isEmpty ? "" : " of job \(job)"), data: history.json)
+    }
+
     static func page(kind: String, title: String, data: JSONValue) -> String {
         // "</" would end the script element early; JSON allows "<\/" for the same text.
         let json = data.rendered().replacingOccurrences(of: "</", with: "<\\/")

@@ -274,7 +274,116 @@ enum HTMLReportAssets {
         }
       }
 
-      if (kind === "diff") diff(); else inspect();
+      // Size over time: one line per series, or areas stacked in series order. series = [{ name, values: [bytes|null] }].
+      const palette = ["#3b6fb6", "#e08a1e", "#3f9b5a", "#c2410c", "#7c3aed", "#0e9f9a", "#b7791f", "#db2777", "#64748b", "#8a8f98"];
+      function timeChart(xs, labels, series, stacked) {
+        const width = 1100, height = 300, left = 80, right = 20, top = 10, bottom = 40;
+        const w = width - left - right, h = height - top - bottom;
+        const n = xs.length, x0 = Math.min(...xs), x1 = Math.max(...xs);
+        const X = i => left + (n === 1 || x1 === x0 ? w / 2 : (xs[i] - x0) / (x1 - x0) * w);
+        const totals = xs.map((_, i) => series.reduce((a, s) => a + (s.values[i] || 0), 0));
+        const max = Math.max(1, ...(stacked ? totals : series.flatMap(s => s.values.map(v => v || 0))));
+        const Y = v => top + h - v / max * h;
+        const s = svg("svg", { width, height, role: "img", class: stacked ? "area-chart" : "line-chart" });
+        for (let k = 0; k <= 4; k++) {
+          const v = max * k / 4, y = Y(v);
+          s.appendChild(svg("line", { x1: left, x2: left + w, y1: y, y2: y, stroke: "#e3e5e8" }));
+          s.appendChild(svg("text", { x: left - 6, y: y + 4, "text-anchor": "end", class: "muted" }, human(v)));
+        }
+        const step = Math.max(1, Math.ceil(n / 12));
+        for (let i = 0; i < n; i += step) s.appendChild(svg("text", { x: X(i), y: height - 18, "text-anchor": "middle", class: "muted" }, labels[i]));
+        const base = xs.map(() => 0);
+        series.forEach((ser, k) => {
+          const color = palette[k % palette.length];
+          if (stacked) {
+            const upper = ser.values.map((v, i) => base[i] + (v || 0));
+            const pts = xs.map((_, i) => X(i) + "," + Y(upper[i])).concat(xs.map((_, j) => { const i = n - 1 - j; return X(i) + "," + Y(base[i]); }));
+            const poly = svg("polygon", { points: pts.join(" "), fill: color, "fill-opacity": 0.75, stroke: color });
+            hover(poly, ser.name + "\nlatest: " + human(ser.values[n - 1] || 0));
+            s.appendChild(poly);
+            upper.forEach((v, i) => base[i] = v);
+          } else {
+            let d = "";
+            ser.values.forEach((v, i) => { if (v == null) return; d += (d === "" || ser.values[i - 1] == null ? "M" : "L") + X(i) + "," + Y(v); });
+            s.appendChild(svg("path", { d, fill: "none", stroke: color, "stroke-width": 2 }));
+            ser.values.forEach((v, i) => {
+              if (v == null) return;
+              const c = svg("circle", { cx: X(i), cy: Y(v), r: 3, fill: color });
+              hover(c, ser.name + "\ncheckpoint " + labels[i] + ": " + human(v) + " (" + exact(v) + ")"); s.appendChild(c);
+            });
+          }
+        });
+        root.appendChild(s);
+        legend(series.map((ser, k) => [ser.name, palette[k % palette.length]]));
+      }
+
+      function history() {
+        const cps = data.checkpoints, n = cps.length, last = cps[n - 1], first = cps[0];
+        const job = last.jobId;
+        document.getElementById("title").textContent = "History of " + n + " checkpoint" + (n === 1 ? "" : "s") + (job ? " — job " + job : "");
+        document.getElementById("subtitle").textContent = data.sources.join(" · ") + (data.deep ? " · --deep" : "");
+        const cards = el("div", { class: "cards" }); root.appendChild(cards);
+        card(cards, "checkpoints", String(n));
+        card(cards, "latest full size", human(last.stateSize), exact(last.stateSize));
+        card(cards, "change since first", (last.stateSize >= first.stateSize ? "+" : "") + human(last.stateSize - first.stateSize), exact(last.stateSize - first.stateSize));
+        card(cards, "latest in-flight", human(last.inFlightSize), exact(last.inFlightSize));
+        card(cards, "flags", String(data.flags.length));
+
+        section("Flags", data.flags.length === 0 ? "Nothing at these thresholds." : "Each with its evidence: where, between which checkpoints, and the numbers.");
+        if (data.flags.length > 0)
+          table(["flag", "where", "evidence", "checkpoints", "per hour"], data.flags.map(f => [el("span", { class: "backward" }, f.kind),
+            f.operator + (f.state ? " / " + f.state : "") + (f.split ? " / split " + f.split : ""), f.message, f.from + " → " + f.to,
+            f.ratePerHour == null ? "" : human(f.ratePerHour) + "/h"]), [false, false, false, false, true]);
+
+        const timed = cps.every(c => c.time != null);
+        const xs = cps.map((c, i) => timed ? c.time : i), labels = cps.map(c => c.id);
+        // Operators by latest size; the largest 8 drawn, the rest summed.
+        const ops = new Map();
+        cps.forEach((c, i) => c.operators.forEach(o => {
+          if (!ops.has(o.id)) ops.set(o.id, { name: o.name || o.uid || o.id, values: cps.map(() => null), inFlight: cps.map(() => null), states: new Map() });
+          const e = ops.get(o.id); e.values[i] = o.stateSize; e.inFlight[i] = o.inFlightSize; e.name = o.name || o.uid || o.id;
+          if (c.statesMeasured) for (const st of o.states) {
+            if (st.size == null) continue;
+            if (!e.states.has(st.name)) e.states.set(st.name, cps.map(() => null));
+            e.states.get(st.name)[i] = st.size;
+          }
+        }));
+        const latest = e => { for (let i = n - 1; i >= 0; i--) if (e.values[i] != null) return e.values[i]; return 0; };
+        const ranked = [...ops.values()].sort((a, b) => latest(b) - latest(a));
+        const shown = ranked.slice(0, 8), rest = ranked.slice(8);
+        const opSeries = shown.map(e => ({ name: e.name, values: e.values }));
+        if (rest.length > 0) opSeries.push({ name: rest.length + " others", values: cps.map((_, i) => rest.reduce((a, e) => a + (e.values[i] || 0), 0)) });
+
+        section("Size per operator over time", "Full size (Flink's Full Checkpoint Data Size) of the " + shown.length + " largest operators at the latest checkpoint" +
+          (rest.length > 0 ? ", the others summed" : "") + ". Hover a point for exact bytes.");
+        timeChart(xs, labels, opSeries, false);
+        section("State stacked per operator", "What the checkpoint is made of, checkpoint by checkpoint.");
+        timeChart(xs, labels, opSeries, true);
+
+        const states = [];
+        for (const e of ops.values()) for (const [name, values] of e.states) states.push({ name: e.name + " / " + name, values });
+        if (states.some(s => s.values.some(v => v > 0))) {
+          states.sort((a, b) => (b.values[n - 1] || 0) - (a.values[n - 1] || 0));
+          const top = states.slice(0, 8), others = states.slice(8);
+          if (others.length > 0) top.push({ name: others.length + " other states", values: cps.map((_, i) => others.reduce((a, s) => a + (s.values[i] || 0), 0)) });
+          section("State stacked per state", "Per state of each operator where measured (native snapshots; Flink keyed state with --deep).");
+          timeChart(xs, labels, top, true);
+        } else {
+          section("State stacked per state", "Per-state sizes were not measured: Flink keyed state needs history --deep.");
+        }
+        if (cps.some(c => c.inFlightSize > 0)) {
+          section("In-flight bytes", "Buffers of unaligned checkpoints, per operator.");
+          timeChart(xs, labels, ranked.filter(e => e.inFlight.some(v => v > 0)).slice(0, 8).map(e => ({ name: e.name, values: e.inFlight })), false);
+        }
+        section("Checkpoints");
+        table(["checkpoint", "time", "kind", "full size", "checkpointed", "in-flight", "max skew", "records advanced"], cps.map(c => {
+          const skews = c.operators.map(o => o.skew).filter(x => x != null);
+          return [c.id, c.time == null ? "–" : new Date(c.time).toISOString(), c.kind, human(c.stateSize), human(c.checkpointedSize), human(c.inFlightSize),
+            skews.length ? Math.max(...skews).toFixed(2) + "×" : "–", c.recordsAdvanced == null ? "–" : String(c.recordsAdvanced)];
+        }), [false, false, false, true, true, true, true, true]);
+      }
+
+      if (kind === "diff") diff(); else if (kind === "history") history(); else inspect();
       document.body.dataset.rendered = "ok";
     })();
     """#

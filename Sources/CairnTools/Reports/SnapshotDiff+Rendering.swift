@@ -35,15 +35,10 @@ extension SnapshotDiff {
             ])
         }
         func split(_ s: SplitProgress) -> JSONValue {
-            func position(_ p: SplitPosition?) -> JSONValue {
-                guard let p else { return .null }
-                guard case .object(let fields) = SnapshotDump.splitJSON(SourceSplit(splitId: s.splitId, position: p)) else { return .null }
-                return .object(fields.filter { $0.0 != "splitId" })
-            }
             return .object([
                 ("splitId", .string(s.splitId)), ("status", .string(s.status.rawValue)),
                 ("subtask", both(s.subtask.0, s.subtask.1) { .number($0) }),
-                ("before", position(s.before)), ("after", position(s.after)),
+                ("before", s.before?.json ?? .null), ("after", s.after?.json ?? .null),
                 ("advanced", s.advanced.map { .number($0) } ?? .null), ("backward", .bool(s.backward)),
             ])
         }

@@ -1,3 +1,4 @@
+import CairnCore
 import CairnFormat
 import CairnModel
 
@@ -66,6 +67,12 @@ public struct SplitProgress: Sendable {
 }
 
 extension SplitPosition {
+    /// The position as JSON, in `dump`'s shape without the split id: `{"type": "kafka", "topic": …}`.
+    public var json: JSONValue {
+        guard case .object(let fields) = SnapshotDump.splitJSON(SourceSplit(splitId: "", position: self)) else { return .null }
+        return .object(fields.filter { $0.0 != "splitId" })
+    }
+
     /// Short text for tables: `orders/3@1200`, `next 501 of 1000`, a Kinesis sequence, or a generic position's size.
     public var text: String {
         switch self {
