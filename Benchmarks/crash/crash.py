@@ -286,6 +286,7 @@ class Generate(Scenario):
 
     def prepare(self):
         base = os.path.join(self.work, "generate-base")
+        os.makedirs(base)
         ref = os.path.join(base, "ref")
         self.cairn.run(self.argv({"dest": ref}), check=True)
         self.ref = {}
