@@ -79,8 +79,9 @@ bench: release
 ## Flink) and generate, then check the store and outputs are whole (Benchmarks/crash/crash.py; docs/reliability.md).
 CRASH_RUNS ?= 200
 CRASH_SEED ?= 1
+CRASH_SCALE ?= 4194304
 crash: build
-	python3 Benchmarks/crash/crash.py --cairn .build/debug/cairn --runs $(CRASH_RUNS) --seed $(CRASH_SEED)
+	python3 Benchmarks/crash/crash.py --cairn .build/debug/cairn --runs $(CRASH_RUNS) --seed $(CRASH_SEED) --scale $(CRASH_SCALE)
 
 clean:
 	rm -rf .build .build-lean $(DEMO_DIR) Benchmarks/work
