@@ -17,13 +17,14 @@ let package = Package(
         // Tests/CairnToolsTests/FuzzEntryPoints.swift, linked here, so the fuzzers and the reproducer test share it.
         .target(
             name: "FuzzEntryPoints",
-            dependencies: ["CairnCore", "CairnFlink", "CairnFormat", "CairnRocksDB", "CairnStore"].map { .product(name: $0, package: "Cairn") }),
+            dependencies: ["CairnCore", "CairnFlink", "CairnFormat", "CairnRocksDB", "CairnStore", "CairnTools"].map { .product(name: $0, package: "Cairn") }),
         fuzzTarget("FuzzFlinkMetadata"),
         fuzzTarget("FuzzNativeReader"),
         fuzzTarget("FuzzSSTReader"),
         fuzzTarget("FuzzRocksDBManifest"),
         fuzzTarget("FuzzSerializerSnapshot"),
         fuzzTarget("FuzzStoreObjects"),
+        fuzzTarget("FuzzPlanYAML"),
     ],
     swiftLanguageModes: [.v6]
 )

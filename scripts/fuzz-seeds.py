@@ -66,5 +66,8 @@ def main():
             write("FuzzStoreObjects", bytes([2]) + p.read_bytes()[:32 * 1024], 32)
     lock = b'{"exclusive":false,"operation":"push","host":"fuzz","pid":1,"createdAt":1700000000,"refreshedAt":1700000100}'
     write("FuzzStoreObjects", bytes([3]) + lock, 32)
+    # Job specs and migration plans: the documented examples.
+    for p in files("docs/examples/*.yaml"):
+        write("FuzzPlanYAML", p.read_bytes(), 16)
 
 main()

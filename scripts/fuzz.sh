@@ -9,7 +9,7 @@ SWIFT=${SWIFT:-swift}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-    TARGETS=(FuzzFlinkMetadata FuzzNativeReader FuzzSSTReader FuzzRocksDBManifest FuzzSerializerSnapshot FuzzStoreObjects)
+    TARGETS=(FuzzFlinkMetadata FuzzNativeReader FuzzSSTReader FuzzRocksDBManifest FuzzSerializerSnapshot FuzzStoreObjects FuzzPlanYAML)
 fi
 "$SWIFT" build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address 2>&1 | grep -v "Cannot export local symbol" || exit 1
 failed=0

@@ -3,6 +3,7 @@ import CairnFlink
 import CairnFormat
 import CairnRocksDB
 import CairnStore
+import CairnTools
 import Foundation
 
 /// What each libFuzzer target of Fuzz/ does with its bytes, shared by the fuzz targets (Fuzz/Sources/FuzzEntryPoints
@@ -17,6 +18,7 @@ public enum FuzzEntryPoints {
         "FuzzRocksDBManifest": rocksDBManifest,
         "FuzzSerializerSnapshot": serializerSnapshot,
         "FuzzStoreObjects": storeObjects,
+        "FuzzPlanYAML": planYAML,
     ]
 
     /// Flink `_metadata` (v3–v6).
@@ -100,5 +102,13 @@ public enum FuzzEntryPoints {
                 _ = lock.summary
             }
         }
+    }
+
+    /// The YAML of job specs (`validate --spec`) and migration plans, native and Flink (`rewrite --plan`).
+    public static func planYAML(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        _ = try? JobSpecLoader.parse(text)
+        _ = try? MigrationPlan.parse(text)
+        _ = try? FlinkMigrationPlan.parse(text)
     }
 }
