@@ -3,7 +3,6 @@ import CairnFlink
 import CairnFormat
 import CairnRocksDB
 import CairnStore
-import CairnTools
 import Foundation
 
 /// What each libFuzzer target of Fuzz/ does with its bytes, shared by the fuzz targets (Fuzz/Sources/FuzzEntryPoints
@@ -18,7 +17,6 @@ public enum FuzzEntryPoints {
         "FuzzRocksDBManifest": rocksDBManifest,
         "FuzzSerializerSnapshot": serializerSnapshot,
         "FuzzStoreObjects": storeObjects,
-        "FuzzPlanYAML": planYAML,
     ]
 
     /// Flink `_metadata` (v3–v6).
@@ -79,7 +77,7 @@ public enum FuzzEntryPoints {
     public static func storeObjects(_ input: [UInt8]) {
         guard let selector = input.first else { return }
         var bytes = Array(input.dropFirst())
-        func putCRC(_ crc: UInt32, at at: Int) {
+        func putCRC(_ crc: UInt32, at: Int) {
             for i in 0..<4 { bytes[at + i] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(i))) }
         }
         switch selector % 4 {
@@ -102,13 +100,5 @@ public enum FuzzEntryPoints {
                 _ = lock.summary
             }
         }
-    }
-
-    /// The YAML of job specs (`validate --spec`) and migration plans, native and Flink (`rewrite --plan`).
-    public static func planYAML(_ bytes: [UInt8]) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        _ = try? JobSpecLoader.parse(text)
-        _ = try? MigrationPlan.parse(text)
-        _ = try? FlinkMigrationPlan.parse(text)
     }
 }

@@ -9,6 +9,9 @@ struct FuzzReproducerTests {
     static let fuzz = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Fuzz")
 
+    /// Every target: the binary parsers' and the YAML parsers'.
+    static let targets = FuzzEntryPoints.all.merging(FuzzYAMLEntryPoints.all) { first, _ in first }
+
     static func inputs(_ folder: String, _ target: String) -> [URL] {
         let dir = fuzz.appendingPathComponent(folder).appendingPathComponent(target)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
@@ -18,19 +21,19 @@ struct FuzzReproducerTests {
     @Test("every target has an entry point, a seed corpus and a Fuzz/Package.swift executable")
     func targetsAreWired() throws {
         let package = try String(contentsOf: Self.fuzz.appendingPathComponent("Package.swift"), encoding: .utf8)
-        for target in FuzzEntryPoints.all.keys.sorted() {
-            #expect(package.contains("fuzzTarget(\"\(target)\")"), "\(target) is not built by Fuzz/Package.swift")
+        for target in Self.targets.keys.sorted() {
+            #expect(package.contains("fuzzTarget(\"\(target)\""), "\(target) is not built by Fuzz/Package.swift")
             #expect(!Self.inputs("corpus", target).isEmpty, "\(target) has no seeds in Fuzz/corpus/\(target)")
         }
         let reproducers = (try? FileManager.default.contentsOfDirectory(atPath: Self.fuzz.appendingPathComponent("reproducers").path)) ?? []
         for folder in reproducers where folder != "README.md" {
-            #expect(FuzzEntryPoints.all[folder] != nil, "Fuzz/reproducers/\(folder) names no fuzz target")
+            #expect(Self.targets[folder] != nil, "Fuzz/reproducers/\(folder) names no fuzz target")
         }
     }
 
-    @Test("reproducers and seeds return or throw, never crash", arguments: FuzzEntryPoints.all.keys.sorted())
+    @Test("reproducers and seeds return or throw, never crash", arguments: FuzzReproducerTests.targets.keys.sorted())
     func replay(target: String) throws {
-        let entry = try #require(FuzzEntryPoints.all[target])
+        let entry = try #require(Self.targets[target])
         for url in Self.inputs("reproducers", target) + Self.inputs("corpus", target) {
             entry(Array(try Data(contentsOf: url)))
         }
