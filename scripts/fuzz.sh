@@ -18,8 +18,8 @@ for t in "${TARGETS[@]}"; do
     mkdir -p "Fuzz/work/$t" "Fuzz/crashes/$t"
     log="Fuzz/work/$t.log"
     # -fork keeps going after a crash, so one finding does not hide the others; each crash lands in Fuzz/crashes/.
-    Fuzz/.build/release/"$t" "Fuzz/work/$t" "Fuzz/corpus/$t" \
-        -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=512 -malloc_limit_mb=512 -timeout=10 \
+    ASAN_OPTIONS=detect_leaks=0 Fuzz/.build/release/"$t" "Fuzz/work/$t" "Fuzz/corpus/$t" \
+        -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=512 -malloc_limit_mb=512 -timeout=10 -detect_leaks=0 \
         -artifact_prefix="Fuzz/crashes/$t/" -print_final_stats=1 >"$log" 2>&1
     status=$?
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')

@@ -35,7 +35,8 @@ struct FuzzReproducerTests {
     func replay(target: String) throws {
         let entry = try #require(Self.targets[target])
         for url in Self.inputs("reproducers", target) + Self.inputs("corpus", target) {
-            entry(Array(try Data(contentsOf: url)))
+            let bytes = Array(try Data(contentsOf: url))
+            entry(bytes)
         }
     }
 }
