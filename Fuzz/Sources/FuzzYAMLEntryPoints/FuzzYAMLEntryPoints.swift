@@ -1,0 +1,1 @@
+../../../Tests/CairnToolsTests/FuzzYAMLEntryPoints.swift
