@@ -21,4 +21,6 @@ public struct RedirectedFiles: SnapshotFiles {
     public func info(_ path: String) -> SnapshotFileInfo? { base.info(map(path)) }
     public func fileNames(in directory: String) -> [String] { base.fileNames(in: map(directory)) }
     public func directoryNames(in directory: String) -> [String] { base.directoryNames(in: map(directory)) }
+    public var listingFailure: (any Error & Sendable)? { base.listingFailure }
+    public func forgetListings() { base.forgetListings() }
 }

@@ -27,11 +27,19 @@ public protocol SnapshotFiles: Sendable {
     /// Whether asking `size` and `fileNames` is free (a local disk, a loaded manifest) rather than a request to a
     /// server; reports that only summarize skip existence checks where it is not.
     var answersExistenceLocally: Bool { get }
+    /// A listing that failed (object storage): `size` and `fileNames` then answered as if nothing were there, so
+    /// callers report this instead of "missing files". Nil where listing cannot fail.
+    var listingFailure: (any Error & Sendable)? { get }
+    /// Forgets what was listed, so the next question lists again (`backup --watch`, each round). A no-op where
+    /// nothing is cached.
+    func forgetListings()
 }
 
 extension SnapshotFiles {
     public func path(ofURI uri: String) -> String? { FilePaths.localPath(ofURI: uri) }
     public var answersExistenceLocally: Bool { true }
+    public var listingFailure: (any Error & Sendable)? { nil }
+    public func forgetListings() {}
 
     /// When the file was last written, in milliseconds since 1970, or nil when unknown. Flink's `_metadata` records
     /// no time, so a checkpoint's time (and a growth rate per hour) comes from here.

@@ -59,7 +59,7 @@ public enum HistorySources {
         for o in opened.values { await o.store.objects.close() }
         for f in objectFiles { await f.close() }
         // A listing that failed makes checkpoints look absent: its error is the true answer.
-        if case .success = result, let failure = objectFiles.lazy.compactMap(\.failure).first { throw failure }
+        if case .success = result, let failure = objectFiles.lazy.compactMap(\.listingFailure).first { throw failure }
         return try result.get()
     }
 
@@ -70,7 +70,7 @@ public enum HistorySources {
         let checkpoints = HistoryInput.jobDirectory(base, files: files) { label + "/" + $0.name }
         if !checkpoints.isEmpty { return checkpoints }
         if files.size(base + "/_metadata") != nil { return [HistoryInput.flink(directory: base, files: files, label: label)] }
-        if let failure = files.failure { throw failure }
+        if let failure = files.listingFailure { throw failure }
         throw UsageError("\(url): no Flink checkpoint (`chk-N` with a `_metadata`, or a `_metadata`) and no Cairn store there")
     }
 

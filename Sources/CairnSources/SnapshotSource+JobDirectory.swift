@@ -13,7 +13,7 @@ extension SnapshotSource {
         do { result = .success(try await body(files)) } catch { result = .failure(error) }
         await files.close()
         // A listing that failed makes checkpoints look absent: its error is the true answer.
-        if case .success = result, let failure = files.failure { throw failure }
+        if case .success = result, let failure = files.listingFailure { throw failure }
         return try result.get()
     }
 }

@@ -91,7 +91,7 @@ public enum SnapshotSource: Sendable, Equatable, CustomStringConvertible {
                     let location = try await ObjectStoreSnapshotLocator.locate(url, files: files)
                     view = try await BlockingBridge.offPool { try FlinkSnapshot(location: location, files: files) }
                 }
-                return OpenedSource(view: view, close: { await files.close() }, failure: { files.failure })
+                return OpenedSource(view: view, close: { await files.close() }, failure: { files.listingFailure })
             } catch {
                 await files.close()
                 throw error

@@ -108,7 +108,7 @@ struct ObjectStoreSnapshotFilesTests {
         }
         #expect(deepReport == (try Self.report(local, deep: true)))
         #expect(problems.map(\.code) == SnapshotValidator.validate(source: "local", view: local, deep: true).problems.map(\.code))
-        #expect(bucket.files.failure == nil)
+        #expect(bucket.files.listingFailure == nil)
         // Files are read in blocks: far fewer GETs than reads, and none of _metadata again.
         let counts = bucket.store.requestCounts
         #expect(counts.gets > 1 && counts.heads == 0 && counts.lists >= 1, "\(counts)")

@@ -70,10 +70,9 @@ public struct BackupRunner: Sendable {
         var round = BackupRound(round: number, startedAt: started, jobDirectory: jobDirectory, series: series)
         defer { round.durationSeconds = Date().timeIntervalSince(started) }
         // In object storage, listings are cached: each round forgets them to see what the job wrote since.
-        let objects = files as? ObjectStoreSnapshotFiles
-        objects?.forgetListings()
+        files.forgetListings()
         let listed = FlinkSnapshotLocation.completeCheckpoints(inJob: jobDirectory, files: files)
-        if let failure = objects?.failure {
+        if let failure = files.listingFailure {
             // A listing that failed would make every checkpoint look absent: report it, try again next round.
             round.problem = Self.describe(failure)
             round.problemStatus = Self.status(of: failure)

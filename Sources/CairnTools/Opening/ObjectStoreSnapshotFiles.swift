@@ -11,7 +11,7 @@ import CairnStore
 /// become one GET per block. `_metadata`, fetched whole when the checkpoint is located, is never fetched again.
 ///
 /// `size` and `fileNames` cannot throw; a LIST that fails (access denied, throttling after retries) is kept in
-/// `failure`, and `SnapshotSource` reports it instead of a result built on a listing that looked empty.
+/// `listingFailure`, and `SnapshotSource` reports it instead of a result built on a listing that looked empty.
 public final class ObjectStoreSnapshotFiles: SnapshotFiles {
     /// Opens the store of one bucket (prefix empty, so keys are full object keys). No request may be made here.
     public typealias BucketOpener = @Sendable (_ bucket: String) throws -> any ObjectStore
@@ -74,7 +74,7 @@ public final class ObjectStoreSnapshotFiles: SnapshotFiles {
     }
 
     /// The first LIST that failed, if any: results that relied on it are not to be trusted.
-    public var failure: (any Error & Sendable)? { firstFailure.withLock { $0 } }
+    public var listingFailure: (any Error & Sendable)? { firstFailure.withLock { $0 } }
 
     /// Drops every listing and a listing failure, keeping fetched blocks (objects are written once): the next
     /// question lists again. `backup --watch` calls it each round to see checkpoints written since.

@@ -64,7 +64,7 @@ public enum PushSourceBuilder {
         var out: [PushSource.File] = []
         for p in sorted {
             guard let info = files.objectInfo(p) else {
-                if let failure = files.failure { throw failure }
+                if let failure = files.listingFailure { throw failure }
                 throw IOError(path: p, operation: "list", message: "no such object (deleted while being read?)")
             }
             out.append(PushSource.File(relativePath: String(p.dropFirst(root.count + 1)), absolutePath: String(p.dropFirst(bucketRoot.count + 1)),
@@ -110,7 +110,7 @@ public enum PushSourceBuilder {
             }
         }
         // A listing that failed makes files look missing: its error is the true answer.
-        if let files = snapshot.resolver.files as? ObjectStoreSnapshotFiles, let failure = files.failure { throw failure }
+        if let failure = snapshot.resolver.files.listingFailure { throw failure }
         if !problems.isEmpty { throw IncompleteSnapshotError(source: source, problems: problems, missing: missing) }
         return paths
     }
