@@ -67,6 +67,29 @@ import Testing
         #expect(try await StoreChecker(store: store).check(readData: true).problems.isEmpty)
     }
 
+    @Test("a lock object that does not decode counts, as exclusive, until the store has not seen it rewritten for 30 minutes")
+    func unreadableLock() async throws {
+        let src = try StoreTestSupport.temporaryDirectory("src"), dir = try StoreTestSupport.temporaryDirectory()
+        defer { for d in [src, dir] { try? FileManager.default.removeItem(atPath: d) } }
+        let store = try await openStore(dir)
+        let ids = try await twoSnapshots(store, src: src)
+        try await store.objects.put("locks/garbled", data: Array("{\"exclusive\": fal".utf8))
+        let error = await #expect(throws: StoreError.self) {
+            try await Pruner(store: store, options: .init(grace: 0)).prune(policy: .init(keepLast: 1, keepWithin: nil))
+        }
+        #expect(error?.kind == .locked)
+        #expect(error?.message.contains("unreadable lock object (locks/garbled)") == true)
+        let pushError = await #expect(throws: StoreError.self) {
+            try await StoreLock.acquire(in: store.objects, exclusive: false, operation: "push", wait: 0)
+        }
+        #expect(pushError?.kind == .locked)
+        #expect(try await store.snapshots().count == ids.count)
+        try age(dir, key: "locks/garbled", seconds: StoreLock.staleAfter + 60)
+        let report = try await Pruner(store: store, options: .init(grace: 0)).prune(policy: .init(keepLast: 1, keepWithin: nil))
+        #expect(report.removed.map(\.id) == [ids[0]])
+        #expect(try await store.objects.head("locks/garbled") == nil)
+    }
+
     @Test("clock skew of ±1 h: a prune never deletes a young unindexed pack, and a skewed writer's fresh lock still counts", arguments: [3700.0, -3700.0])
     func clockSkew(_ offset: Double) async throws {
         let src = try StoreTestSupport.temporaryDirectory("src"), dir = try StoreTestSupport.temporaryDirectory()
