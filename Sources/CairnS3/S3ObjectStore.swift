@@ -53,7 +53,11 @@ public final class S3ObjectStore: ObjectStore {
         transport.customEndpoint.map { "\(s3Location) at \($0)" } ?? s3Location.description
     }
 
-    public var requestCounts: RequestCounts { transport.counts.withLock { $0 } }
+    public var requestCounts: RequestCounts {
+        var counts = transport.counts.withLock { $0 }
+        counts.retries = retries
+        return counts
+    }
 
     /// Requests sent again after a transient failure (each retry also counts in `requestCounts`).
     public var retries: Int { transport.retries.withLock { $0 } }
@@ -100,10 +104,28 @@ public final class S3ObjectStore: ObjectStore {
 
     public func get(_ key: String) async throws(ObjectStoreError) -> [UInt8] {
         let k = try fullKey(key)
-        let r = try await transport.send(.init(kind: .get, method: "GET", key: k))
-        guard r.status == 200 else { throw failure(r, key: k, operation: "GET") }
-        return r.body
+        // A body that does not hash to its ETag (the MD5 of objects written by one PUT) was cut or changed on the
+        // way, even when its Content-Length agrees: read it again. Where the ETag is no MD5 (SSE-KMS), every
+        // answer disagrees with it but all agree with each other, and the last one is returned.
+        var bodies: [[UInt8]] = []
+        while true {
+            let r = try await transport.send(.init(kind: .get, method: "GET", key: k))
+            guard r.status == 200 else { throw failure(r, key: k, operation: "GET") }
+            guard let tag = r.header("etag").map({ Self.unquote($0).lowercased() }), tag.count == 32,
+                  tag.allSatisfy(\.isHexDigit), Self.md5Hex(r.body[...]) != tag
+            else { return r.body }
+            bodies.append(r.body)
+            if bodies.count >= Self.rereads {
+                if bodies.allSatisfy({ $0 == r.body }) { return r.body }
+                throw ObjectStoreError(.transport, place: transport.place(k),
+                                       message: "\(bodies.count) answers to GET differed from each other and from the object's ETag (MD5): the connection cuts or changes bodies")
+            }
+            transport.retries.withLock { $0 += 1 }
+        }
     }
+
+    /// How many times a GET or LIST whose body is evidently damaged in transit is sent before giving up.
+    static let rereads = 4
 
     public func get(_ key: String, offset: UInt64, count: Int) async throws(ObjectStoreError) -> [UInt8] {
         let k = try fullKey(key)
@@ -120,12 +142,22 @@ public final class S3ObjectStore: ObjectStore {
         }
         let (last, overflow) = offset.addingReportingOverflow(UInt64(count) - 1)
         guard !overflow else { throw shortRead(k, offset: offset, count: count, size: nil) }
-        let r = try await transport.send(
-            .init(kind: .get, method: "GET", key: k, headers: [("range", "bytes=\(offset)-\(last)")], expectedBodySize: count))
-        switch Self.rangeResult(status: r.status, body: r.body, offset: offset, count: count) {
-        case .bytes(let bytes): return bytes
-        case .short(let size): throw shortRead(k, offset: offset, count: count, size: size ?? totalSize(r))
-        case .other: throw failure(r, key: k, operation: "GET (range)")
+        var attempt = 1
+        while true {
+            let r = try await transport.send(
+                .init(kind: .get, method: "GET", key: k, headers: [("range", "bytes=\(offset)-\(last)")], expectedBodySize: count))
+            switch Self.rangeResult(status: r.status, body: r.body, offset: offset, count: count) {
+            case .bytes(let bytes): return bytes
+            case .short(let size):
+                // A 206 shorter than asked although the object holds the whole range: cut on the way; read again.
+                if r.status == 206, size == nil, let total = totalSize(r), total >= offset + UInt64(count), attempt < Self.rereads {
+                    attempt += 1
+                    transport.retries.withLock { $0 += 1 }
+                    continue
+                }
+                throw shortRead(k, offset: offset, count: count, size: size ?? totalSize(r))
+            case .other: throw failure(r, key: k, operation: "GET (range)")
+            }
         }
     }
 
@@ -180,11 +212,22 @@ public final class S3ObjectStore: ObjectStore {
         repeat {
             var query = [("list-type", "2"), ("prefix", full), ("max-keys", String(configuration.listPageSize))]
             if let token { query.append(("continuation-token", token)) }
-            let r = try await transport.send(.init(kind: .list, method: "GET", key: nil, query: query))
-            guard r.status == 200 else { throw failure(r, key: full, operation: "LIST") }
-            guard let root = S3XMLElement.parse(r.body), root.name == "ListBucketResult" else {
-                throw ObjectStoreError(.server, place: transport.place(full), message: "LIST answered with something that is not a ListBucketResult")
+            var attempt = 1
+            var parsed: S3XMLElement? = nil
+            while parsed == nil {
+                let r = try await transport.send(.init(kind: .list, method: "GET", key: nil, query: query))
+                guard r.status == 200 else { throw failure(r, key: full, operation: "LIST") }
+                parsed = S3XMLElement.parse(r.body).flatMap { $0.name == "ListBucketResult" ? $0 : nil }
+                if parsed == nil {
+                    // Cut on the way (the XML does not parse), or not an S3 listing: read it again, then give up.
+                    guard attempt < Self.rereads else {
+                        throw ObjectStoreError(.server, place: transport.place(full), message: "LIST answered with something that is not a ListBucketResult")
+                    }
+                    attempt += 1
+                    transport.retries.withLock { $0 += 1 }
+                }
             }
+            guard let root = parsed else { continue }
             for entry in root.children("Contents") {
                 guard let key = entry.text("Key"), key.hasPrefix(s3Location.prefix),
                     let size = entry.text("Size").flatMap(UInt64.init)

@@ -76,6 +76,9 @@ public struct RequestCounts: Sendable, Equatable {
     public var deletes = 0
     public var bytesSent: UInt64 = 0
     public var bytesReceived: UInt64 = 0
+    /// Requests sent again after a transient failure (S3: 5xx, SlowDown, a reset or timed-out connection); each
+    /// retry also counts in its kind above.
+    public var retries = 0
 
     public init() {}
 
@@ -90,6 +93,7 @@ public struct RequestCounts: Sendable, Equatable {
         d.deletes = a.deletes - b.deletes
         d.bytesSent = a.bytesSent &- b.bytesSent
         d.bytesReceived = a.bytesReceived &- b.bytesReceived
+        d.retries = a.retries - b.retries
         return d
     }
 }

@@ -5,8 +5,9 @@ import Foundation
 /// nothing marked, repack packs that are mostly dead, and replace the indexes with one that describes what is left.
 ///
 /// Holds the store's exclusive lock, so no push can reuse a chunk while its pack is being deleted. Packs younger
-/// than the grace period are never deleted either, which protects the packs of a push that was interrupted (its
-/// next run reuses them) and of writers that do not take locks.
+/// than the grace period (by the store's clock) are never deleted either, which protects the packs of a push that
+/// was interrupted (its next run reuses them) and of writers that do not take locks. A push whose lock lapsed checks
+/// before committing that what it relies on survived (STORE.md §6).
 public struct Pruner: Sendable {
     public struct Policy: Sendable {
         /// Keep the newest N snapshots of each group (a Flink job, a source directory).
@@ -80,33 +81,48 @@ public struct Pruner: Sendable {
     }
 
     public func prune(policy: Policy) async throws -> Report {
-        try await StoreLock.holding(in: store.objects, exclusive: true, operation: "prune", wait: options.lockWait) {
-            try await run(policy)
+        try await StoreLock.holdingLock(in: store.objects, exclusive: true, operation: "prune", wait: options.lockWait, clock: store.clock) { lock in
+            try await run(policy, lock: lock)
+        }
+    }
+
+    /// Stops before a destructive stage when prune's own lock lapsed (prune was paused longer than
+    /// `StoreLock.lapseAfter`): someone may have judged it stale and started a push that relies on what prune
+    /// planned to delete.
+    private func ensureIntact(_ lock: HeldStoreLock, before stage: String) async throws {
+        guard try await lock.isIntact() else {
+            throw StoreError(.locked, place: store.objects.location + "/" + lock.key,
+                             message: "prune's lock lapsed while it ran (paused, or cut off from the store), so another command may have started; prune stopped before \(stage)",
+                             hint: "run prune again")
         }
     }
 
     /// Prune in named stages: select, mark, plan the sweep, then (unless a dry run) forget, repack, re-index, delete.
-    private func run(_ policy: Policy) async throws -> Report {
+    private func run(_ policy: Policy, lock: HeldStoreLock) async throws -> Report {
         let started = Date()
         let before = store.objects.requestCounts
         let objects = store.objects
         let snapshots = try await store.snapshots()
-        let (keep, remove) = Self.select(snapshots, policy: policy, now: started)
+        let (keep, remove) = Self.select(snapshots, policy: policy, now: Date(timeIntervalSince1970: store.clock.now()))
         let (index, _) = try await store.loadIndex(recoverPacks: false)
         let listed = try await objects.list(prefix: "packs/")
         let bytesBefore = listed.reduce(0) { $0 + $1.size }
 
         let live = try mark(keep, index: index)
-        let plan = planSweep(index: index, listed: listed, live: live, now: started.timeIntervalSince1970)
+        // Pack ages are compared on the store's clock (their modification times against the store's time now), so
+        // a prune whose own clock runs ahead never takes a young pack for an old one.
+        let plan = planSweep(index: index, listed: listed, live: live, now: lock.storeNow())
         var written: [PackTable] = []
         let bytesAfter: UInt64
         if options.dryRun {
             bytesAfter = plan.projectedBytes(listed: listed, live: live)
         } else {
             // Manifests go first, so a crash later leaves only unreferenced data.
+            try await ensureIntact(lock, before: "forgetting snapshots")
             for m in remove { try await objects.delete(m.key) }
             written = try await repack(plan, index: index)
             try await reindex(keeping: plan.keepTables + written, replacing: index)
+            try await ensureIntact(lock, before: "deleting packs")
             for id in plan.deletePacks + plan.repack.map(\.table.packID) { try await objects.delete(PackTable.key(for: id)) }
             bytesAfter = try await objects.list(prefix: "packs/").reduce(0) { $0 + $1.size }
         }

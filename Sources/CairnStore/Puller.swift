@@ -54,7 +54,7 @@ public struct Puller: Sendable {
     }
 
     public func pull(_ manifest: SnapshotManifest, to destination: String) async throws -> Report {
-        try await StoreLock.holding(in: store.objects, exclusive: false, operation: "pull \(manifest.shortID)", wait: options.lockWait) {
+        try await StoreLock.holding(in: store.objects, exclusive: false, operation: "pull \(manifest.shortID)", wait: options.lockWait, clock: store.clock) {
             try await run(manifest, to: destination)
         }
     }

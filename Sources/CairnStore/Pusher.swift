@@ -18,6 +18,9 @@ public struct Pusher: Sendable {
         /// How long to wait for a prune to finish before giving up, in seconds.
         public var lockWait: Double
         public var progress: (@Sendable (PushProgress) -> Void)?
+        /// Test-only: runs after the packs and the index are written, just before the push checks its lock and
+        /// creates the manifest — where a paused push would be.
+        package var beforeManifest: (@Sendable () async throws -> Void)?
 
         public init(workers: Int = max(2, ProcessInfo.processInfo.activeProcessorCount * 2), uploads: Int = 3, forceRead: Bool = false,
                     lockWait: Double = 600, progress: (@Sendable (PushProgress) -> Void)? = nil) {
@@ -44,15 +47,42 @@ public struct Pusher: Sendable {
 
     public func push(_ source: PushSource) async throws -> PushReport {
         let requestsBefore = store.objects.requestCounts
-        return try await StoreLock.holding(in: store.objects, exclusive: false, operation: "push \(source.source)", wait: options.lockWait) {
-            try await run(source, requestsBefore: requestsBefore)
+        return try await StoreLock.holdingLock(in: store.objects, exclusive: false, operation: "push \(source.source)", wait: options.lockWait,
+                                               clock: store.clock) { lock in
+            do {
+                return try await run(source, lock: lock, requestsBefore: requestsBefore, isRetry: false)
+            } catch let lost as LostWhileLapsed {
+                // A prune ran while this push's lock had lapsed and removed data it relied on. The lock counts again
+                // (`confirmProtected` retook it), so a second run reloads the index and uploads what is gone. The
+                // index object the first run wrote names packs that are gone: it is replaced by one of its packs that
+                // remain, so readers never meet a record of a missing pack.
+                if let key = lost.ownIndex { try await dropMissingPacks(fromIndex: key) }
+                return try await run(source, lock: lock, requestsBefore: requestsBefore, isRetry: true)
+            }
         }
+    }
+
+    /// Replaces the index object `key` with one naming only its packs that still exist (none: just deletes it).
+    /// The replacement is written before the original goes, so a pack that exists is never unindexed.
+    private func dropMissingPacks(fromIndex key: String) async throws {
+        guard let packs = try? await store.indexObject(key).packs else { return }  // gone already
+        let present = Set(try await store.objects.list(prefix: "packs/").compactMap { PackTable.id(fromKey: $0.key) })
+        let remaining = packs.filter { present.contains($0.packID) }
+        guard remaining.count < packs.count else { return }
+        if !remaining.isEmpty, try await store.writeIndex(remaining) == key { return }
+        try await store.objects.delete(key)
+    }
+
+    /// Thrown by `confirmProtected` on a first run: push again.
+    private struct LostWhileLapsed: Error {
+        /// The index object the run wrote, if it wrote one.
+        var ownIndex: String?
     }
 
     /// The stages, in order: load the previous snapshot and the index; per file, skip it (`unchangedChunks`) or read
     /// and cut it (`unitCut`, else FastCDC); hash and compress chunks in child tasks; pack new chunks and upload full
     /// packs concurrently; then `commit` the index and the manifest.
-    private func run(_ source: PushSource, requestsBefore: RequestCounts) async throws -> PushReport {
+    private func run(_ source: PushSource, lock: HeldStoreLock, requestsBefore: RequestCounts, isRetry: Bool) async throws -> PushReport {
         let started = Date()
         let chunker = try FastCDC(store.config.chunkerParameters)
         let maxChunk = store.config.chunkMaxSize
@@ -193,7 +223,8 @@ public struct Pusher: Sendable {
         }
         report(force: true)
 
-        let (manifest, outcome) = try await commit(source, fileChunks: fileChunks, packs: newPacks, recovered: recovered, started: started,
+        let (manifest, outcome) = try await commit(source, lock: lock, isRetry: isRetry, fileChunks: fileChunks, packs: newPacks,
+                                                   recovered: recovered, started: started,
                                                    stats: .init(chunks: chunks, newChunks: newChunks, newBytes: newBytes, storedBytes: storedBytes,
                                                                 durationSeconds: 0))
 
@@ -264,11 +295,14 @@ public struct Pusher: Sendable {
 
     /// Stage "commit": the index of what was written (and recovered), then the manifest, created only if absent.
     /// Nothing is visible before the manifest exists.
-    private func commit(_ source: PushSource, fileChunks: [[ChunkID?]], packs: [PackTable], recovered: [PackTable], started: Date,
-                        stats: SnapshotManifest.Stats) async throws -> (SnapshotManifest, CreateOutcome) {
+    private func commit(_ source: PushSource, lock: HeldStoreLock, isRetry: Bool, fileChunks: [[ChunkID?]], packs: [PackTable],
+                        recovered: [PackTable], started: Date, stats: SnapshotManifest.Stats) async throws -> (SnapshotManifest, CreateOutcome) {
+        var ownIndex: String? = nil
         if !packs.isEmpty || !recovered.isEmpty {
-            try await store.writeIndex(packs + recovered)
+            ownIndex = try await store.writeIndex(packs + recovered)
         }
+        if let hook = options.beforeManifest { try await hook() }
+        try await confirmProtected(fileChunks, lock: lock, isRetry: isRetry, ownIndex: ownIndex)
         var stats = stats
         stats.durationSeconds = Date().timeIntervalSince(started)
         var files: [SnapshotManifest.File] = []
@@ -278,9 +312,38 @@ public struct Pusher: Sendable {
                                                chunks: fileChunks[n].map { $0?.hex ?? "" }))
         }
         let manifest = SnapshotManifest(
-            kind: source.kind, source: source.source, root: source.root, host: ProcessInfo.processInfo.hostName, createdAt: started,
+            kind: source.kind, source: source.source, root: source.root, host: ProcessInfo.processInfo.hostName,
+            createdAt: Date(timeIntervalSince1970: started.timeIntervalSince1970 + store.clock.offset),
             attributes: source.attributes, files: files, stats: stats)
         return (manifest, try await store.objects.create(manifest.key, data: manifest.encoded()))
+    }
+
+    /// Stage "confirm" (STORE.md §6): the manifest may be created only while everything it references is safe.
+    /// While the push's lock has counted without a break, no prune can have run, and one LIST of `locks/` shows it.
+    /// Otherwise (the push was paused, or cut off, longer than `StoreLock.lapseAfter`, or a prune judged its lock
+    /// stale and deleted it) the push retakes its lock, waiting out a running prune, and checks that every chunk
+    /// is still indexed in a pack that exists. If one is gone, a first run is repeated (uploading again what was
+    /// lost); a repeated run fails, with nothing committed.
+    private func confirmProtected(_ fileChunks: [[ChunkID?]], lock: HeldStoreLock, isRetry: Bool, ownIndex: String?) async throws {
+        if try await lock.isIntact() { return }
+        try await lock.retake(wait: options.lockWait, clock: store.clock)
+        // Every chunk must be in a pack that exists and that an index object names, as readers find chunks.
+        let (index, recovered) = try await store.loadIndex(recoverPacks: true)
+        let unindexed = Set(recovered.map(\.packID))
+        let lost = fileChunks.contains { ids in
+            ids.contains { id in
+                guard let id else { return false }
+                guard let location = index.chunks[id] else { return true }
+                return unindexed.contains(index.pack(of: location).packID)
+            }
+        }
+        if lost {
+            if !isRetry { throw LostWhileLapsed(ownIndex: ownIndex) }
+            if let ownIndex { try await dropMissingPacks(fromIndex: ownIndex) }
+            throw StoreError(.missing, place: store.objects.location,
+                             message: "a prune removed data this push needs while its lock had lapsed; nothing was committed",
+                             hint: "run the push again")
+        }
     }
 
     /// The newest snapshot of `group`, whose unchanged files need not be read again.

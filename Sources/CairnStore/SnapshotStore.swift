@@ -10,6 +10,8 @@ public struct SnapshotStore: Sendable {
     public let config: StoreConfig
     /// Whether `open` made this store just now (so the caller can check the server once, not on every push).
     public private(set) var isNew = false
+    /// The writer's wall clock for `createdAt` and `refreshedAt` stamps; see `StoreClock` for what it never decides.
+    public var clock = StoreClock()
 
     public init(objects: any ObjectStore, config: StoreConfig) {
         self.objects = objects
@@ -86,24 +88,33 @@ public struct SnapshotStore: Sendable {
 
     // MARK: - index
 
-    /// Loads every index object. With `recoverPacks`, also reads the tables of packs no index names yet (what an
-    /// interrupted push left behind), so that a new push reuses them instead of uploading again.
+    /// Loads every index object. With `recoverPacks` (for writers), also lists the packs: index records of packs
+    /// that are gone are left out, and the tables of packs no index names yet (what an interrupted push left behind)
+    /// are read, so that a new push reuses them instead of uploading again.
     public func loadIndex(recoverPacks: Bool) async throws -> (index: ChunkIndex, recovered: [PackTable]) {
         var index = ChunkIndex()
+        var tables: [PackTable] = []
         let indexObjects = try await objects.list(prefix: "index/")
         for info in indexObjects {
-            for p in try await indexObject(info.key).packs { index.add(p) }
+            tables += try await indexObject(info.key).packs
             index.sources.append(info.key)
         }
         var recovered: [PackTable] = []
         if recoverPacks {
-            for info in try await objects.list(prefix: "packs/") {
+            let listed = try await objects.list(prefix: "packs/")
+            // A writer reuses only chunks whose pack exists: an index object can outlive its packs (written late by a
+            // push whose lock had lapsed, after a prune deleted them), and a chunk reused from it would be lost.
+            let present = Set(listed.compactMap { PackTable.id(fromKey: $0.key) })
+            for table in tables where present.contains(table.packID) { index.add(table) }
+            for info in listed {
                 guard let id = PackTable.id(fromKey: info.key), !index.contains(pack: id) else { continue }
                 // A pack that cannot be read is left for `check` to report and `prune` to remove.
                 guard let table = try? await PackTable.read(from: objects, key: info.key, packID: id, packSize: info.size) else { continue }
                 index.add(table)
                 recovered.append(table)
             }
+        } else {
+            for table in tables { index.add(table) }
         }
         return (index, recovered)
     }

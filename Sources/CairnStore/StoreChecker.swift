@@ -39,7 +39,7 @@ public struct StoreChecker: Sendable {
     }
 
     public func check(readData: Bool) async throws -> Report {
-        try await StoreLock.holding(in: store.objects, exclusive: false, operation: "check", wait: lockWait) {
+        try await StoreLock.holding(in: store.objects, exclusive: false, operation: "check", wait: lockWait, clock: store.clock) {
             try await run(readData: readData)
         }
     }

@@ -25,6 +25,35 @@ struct StoreCLITests {
         return out
     }
 
+    @Test("CAIRN_CLOCK_OFFSET (test-only) moves the stamps a writer writes, never a deletion: prune an hour ahead keeps young packs")
+    func skewedClocks() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = dir.appendingPathComponent("store").path, src = dir.appendingPathComponent("src").path
+        try FileManager.default.createDirectory(atPath: src, withIntermediateDirectories: true)
+        var seed: UInt64 = 7
+        func fill(_ count: Int) -> Data {
+            Data((0..<count).map { _ in seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return UInt8(truncatingIfNeeded: seed) })
+        }
+        try fill(3_000_000).write(to: URL(fileURLWithPath: src + "/a.bin"))
+        let behind = try CLI.run(["push", src, store, "--json"], environment: ["CAIRN_CLOCK_OFFSET": "-3600"])
+        #expect(behind.status == 0, "\(behind.stderr)")
+        try fill(3_000_000).write(to: URL(fileURLWithPath: src + "/a.bin"))
+        #expect(try CLI.run(["push", src, store]).status == 0)
+        let listed = try #require(try CLI.run(["snapshots", store, "--json"]).json as? [[String: Any]])
+        let times = listed.compactMap { ($0["createdAt"] as? String).flatMap { ISO8601DateFormatter.withFractions.date(from: $0) } }
+        #expect(times.count == 2)
+        if times.count == 2 { #expect(abs(times[1].timeIntervalSince(times[0])) > 3000) }
+        // The first snapshot is forgotten; its packs are seconds old on the store's clock, so a one-hour grace keeps
+        // them although the prune's own clock says two hours have passed.
+        let prune = try CLI.run(["prune", store, "--keep-last", "1", "--grace", "1h", "--json"], environment: ["CAIRN_CLOCK_OFFSET": "7200"])
+        #expect(prune.status == 0, "\(prune.stderr)")
+        let report = try Self.json(prune)
+        #expect((report["removed"] as? [String])?.count == 1)
+        #expect((report["packs"] as? [String: Any])?["deleted"] as? Int == 0)
+        #expect(try CLI.run(["check", store, "--read-data"]).status == 0)
+    }
+
     @Test("a Flink checkpoint series: shared files are stored once, pull restores a checkpoint Cairn validates")
     func flinkSeries() throws {
         let dir = try CLI.temporaryDirectory()
@@ -157,5 +186,14 @@ struct StoreCLITests {
         try Data([1]).write(to: URL(fileURLWithPath: other + "/keep.txt"))
         #expect(try CLI.run(["push", native, other]).status == 2)
         #expect(try FileManager.default.contentsOfDirectory(atPath: other) == ["keep.txt"])
+    }
+}
+
+extension ISO8601DateFormatter {
+    /// Parses the store's `createdAt` (ISO 8601 with milliseconds).
+    static var withFractions: ISO8601DateFormatter {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
     }
 }

@@ -82,6 +82,26 @@ struct S3RetryTests {
         #expect(report.totalFaults > 0)
     }
 
+    @Test("bodies cut short with a matching Content-Length are read again, never taken for what is stored (found by the soak)")
+    func truncatedBodiesAreReadAgain() async throws {
+        let retries = Locked(0)
+        // Every second request is answered with half its body and a Content-Length cut to match.
+        let report = try await throughProxy(failEvery: 2, faults: ["truncate"]) { store async throws in
+            for i in 0..<6 {
+                try await store.put("index/\(i)", data: testBytes(20_000 + i * 3000, seed: UInt64(i)))
+            }
+            for i in 0..<6 {
+                #expect(try await store.get("index/\(i)") == testBytes(20_000 + i * 3000, seed: UInt64(i)), "whole GET \(i)")
+                #expect(try await store.get("index/\(i)", offset: 1000, count: 5000) == Array(testBytes(20_000 + i * 3000, seed: UInt64(i))[1000..<6000]),
+                        "ranged GET \(i)")
+                #expect(try await store.list(prefix: "index/").map(\.key) == (0..<6).map { "index/\($0)" }, "LIST \(i)")
+            }
+            retries.withLock { $0 = store.retries }
+        }
+        #expect((report.faults["truncate"] ?? 0) >= 6, "\(report)")
+        #expect(retries.withLock { $0 } == report.totalFaults, "\(report)")
+    }
+
     @Test func persistentSlowDownGivesUpAfterMaxAttempts() async throws {
         let report = try await throughProxy(failEvery: 1, faults: ["503"], configure: { $0.retry.maxAttempts = 3 }) { store async throws in
             let e = try #require(await storeError { try await store.put("a", data: [1]) })

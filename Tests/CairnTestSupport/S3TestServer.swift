@@ -246,6 +246,12 @@ package final class HelperProcess: @unchecked Sendable {
         return HelperProcess(process: process, stdinPipe: stdinPipe, stdout: stdout, stderr: stderr, exited: exited, firstLine: object)
     }
 
+    /// The first line after the first one that contains `text`, once the script has printed it (nil if it ended, or
+    /// `timeout` seconds passed, without one).
+    func waitForLine(containing text: String, timeout: Double) async -> String? {
+        await stdout.line(containing: text, timeout: timeout)
+    }
+
     /// Closes the script's stdin and waits for it to clean up and exit (SIGTERM after 60 s). Returns what it printed
     /// on stdout after its first line.
     func stop() async -> String {
@@ -296,6 +302,15 @@ private final class StreamCollector: @unchecked Sendable {
     func firstLine(timeout: Double) async -> String? {
         await waitOnThread(timeout: timeout) { data, done in
             if let nl = data.firstIndex(of: 0x0A) { return .some(String(decoding: data[..<nl], as: UTF8.self)) }
+            return done ? .some(nil) : nil
+        } ?? nil
+    }
+
+    /// The first line containing `text`, or nil when the stream ended (or the time ran out) without one.
+    func line(containing text: String, timeout: Double) async -> String? {
+        await waitOnThread(timeout: timeout) { data, done in
+            let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            if let hit = lines.first(where: { $0.contains(text) }) { return .some(String(hit)) }
             return done ? .some(nil) : nil
         } ?? nil
     }

@@ -15,7 +15,7 @@ extension RequestCounts {
         .object([
             ("total", .number(total)), ("put", .number(puts)), ("get", .number(gets)), ("head", .number(heads)),
             ("list", .number(lists)), ("delete", .number(deletes)),
-            ("bytesSent", .number(bytesSent)), ("bytesReceived", .number(bytesReceived)),
+            ("bytesSent", .number(bytesSent)), ("bytesReceived", .number(bytesReceived)), ("retries", .number(retries)),
         ])
     }
 }
