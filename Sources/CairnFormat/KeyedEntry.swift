@@ -13,6 +13,8 @@ public struct KeyedEntry: Sendable {
     public let ttl: Int64?
     /// Bytes the entry occupies in the decoded block.
     public let encodedLength: Int
+    /// A delta's mark that the key was removed since the base (format spec §13.2); it has no value and no TTL.
+    public var isTombstone: Bool = false
 
     public var keyBytes: ArraySlice<UInt8> { block[key] }
     public var namespaceBytes: ArraySlice<UInt8>? { namespace.map { block[$0] } }
@@ -30,22 +32,34 @@ public struct KeyedEntry: Sendable {
         return false
     }
 
-    /// Decodes every entry of a KEYED_ENTRIES block.
-    public static func decodeAll(_ block: [UInt8]) throws(DecodeError) -> [KeyedEntry] {
+    /// The same position in the (key, namespace, userKey) order.
+    public func samePosition(as other: KeyedEntry) -> Bool {
+        keyBytes.elementsEqual(other.keyBytes) && (namespaceBytes ?? []).elementsEqual(other.namespaceBytes ?? [])
+            && (userKeyBytes ?? []).elementsEqual(other.userKeyBytes ?? [])
+    }
+
+    /// Decodes every entry of a KEYED_ENTRIES block; `tombstones` allows flag bit 3, which only deltas may set.
+    public static func decodeAll(_ block: [UInt8], tombstones: Bool = false) throws(DecodeError) -> [KeyedEntry] {
         var r = ByteReader(block)
         var out: [KeyedEntry] = []
+        let allowed: UInt8 = tombstones ? 0x0F : 0x07
         while !r.isAtEnd {
             let start = r.position
             let flags = try r.readU8("entry flags")
-            guard flags & 0xF8 == 0 else {
+            guard flags & ~allowed == 0 else {
                 throw DecodeError(.unknownFlags, "entry flags 0x\(String(flags, radix: 16)) set unknown bits", at: start)
+            }
+            let tombstone = flags & 8 != 0
+            guard !tombstone || flags & 1 == 0 else {
+                throw DecodeError(.invalidValue, "a tombstone (flag bit 3) must not carry a TTL (flag bit 0)", at: start)
             }
             let key = try r.readBytesRange("key")
             let ns = flags & 2 != 0 ? try r.readBytesRange("namespace") : nil
             let uk = flags & 4 != 0 ? try r.readBytesRange("user key") : nil
-            let value = try r.readBytesRange("value")
+            let value = tombstone ? r.position..<r.position : try r.readBytesRange("value")
             let ttl = flags & 1 != 0 ? try r.readI64("ttl timestamp") : nil
-            out.append(KeyedEntry(block: block, key: key, namespace: ns, userKey: uk, value: value, ttl: ttl, encodedLength: r.position - start))
+            out.append(KeyedEntry(block: block, key: key, namespace: ns, userKey: uk, value: value, ttl: ttl, encodedLength: r.position - start,
+                                  isTombstone: tombstone))
         }
         return out
     }
