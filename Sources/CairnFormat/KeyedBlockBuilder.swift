@@ -62,6 +62,9 @@ struct KeyedBlockBuilder {
     func mustCutBefore(_ size: Int) -> Bool { block.count > 0 && block.count + size > maxBlockSize }
 
     /// Encodes the entry; returns true when the block should be cut after it (a content-defined boundary).
+    /// Encodes a delta's reset mark (format spec §13.2), the first entry of its key group.
+    mutating func appendReset() { block.writeU8(0x10) }
+
     /// A nil `value` encodes a tombstone (format spec §13.2): flag bit 3, no value, no TTL.
     mutating func append(key: [UInt8], namespace: [UInt8]?, userKey: [UInt8]?, value: [UInt8]?, ttl: Int64?) -> Bool {
         var flags: UInt8 = 0

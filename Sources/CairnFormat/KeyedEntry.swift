@@ -15,6 +15,9 @@ public struct KeyedEntry: Sendable {
     public let encodedLength: Int
     /// A delta's mark that the key was removed since the base (format spec §13.2); it has no value and no TTL.
     public var isTombstone: Bool = false
+    /// A delta's mark, first in a key-group segment, that the base's entries of the key group are dropped: the
+    /// segment then holds the key group whole (format spec §13.2). It has no key.
+    public var isReset: Bool = false
 
     public var keyBytes: ArraySlice<UInt8> { block[key] }
     public var namespaceBytes: ArraySlice<UInt8>? { namespace.map { block[$0] } }
@@ -42,12 +45,18 @@ public struct KeyedEntry: Sendable {
     public static func decodeAll(_ block: [UInt8], tombstones: Bool = false) throws(DecodeError) -> [KeyedEntry] {
         var r = ByteReader(block)
         var out: [KeyedEntry] = []
-        let allowed: UInt8 = tombstones ? 0x0F : 0x07
+        let allowed: UInt8 = tombstones ? 0x1F : 0x07
         while !r.isAtEnd {
             let start = r.position
             let flags = try r.readU8("entry flags")
             guard flags & ~allowed == 0 else {
                 throw DecodeError(.unknownFlags, "entry flags 0x\(String(flags, radix: 16)) set unknown bits", at: start)
+            }
+            if flags & 0x10 != 0 {
+                guard flags == 0x10 else { throw DecodeError(.invalidValue, "a reset mark (flag bit 4) has no other flag", at: start) }
+                let here = r.position..<r.position
+                out.append(KeyedEntry(block: block, key: here, namespace: nil, userKey: nil, value: here, ttl: nil, encodedLength: 1, isReset: true))
+                continue
             }
             let tombstone = flags & 8 != 0
             guard !tombstone || flags & 1 == 0 else {

@@ -107,6 +107,7 @@ public final class SnapshotChain: Sendable {
             try reader.forEachEntry(of: seg, at: reader.location(operator: oi, state: key.state, keyGroup: keyGroup)) { own.append($0) }
         }
         guard link + 1 < links.count else { return own }
+        if own.first?.isReset == true { return own.dropFirst().filter { !$0.isTombstone } }
         let baseMap = map(link + 1)
         guard let baseMax = baseMap.maxParallelism[key.operatorID], baseMap.segments[key] != nil else {
             return own.filter { !$0.isTombstone }

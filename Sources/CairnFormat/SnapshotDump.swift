@@ -127,6 +127,7 @@ public enum SnapshotDump {
 
     /// One keyed entry; a tombstone has no value or TTL.
     static func entryJSON(_ e: KeyedEntry, schema: Schema?, at loc: SnapshotLocation) throws -> JSONValue {
+        if e.isReset { return .object([("reset", .bool(true))]) }
         var fields: [(String, JSONValue)] = [
             ("key", .string(Hex.encode(e.keyBytes))),
             ("namespace", e.namespaceBytes.map { .string(Hex.encode($0)) } ?? .null),

@@ -186,7 +186,14 @@ public final class SnapshotReader: Sendable {
                 loc.offset = index.blocks[b].offset
                 throw SnapshotError(error.code, "in decoded block at byte \(error.offset): \(error.message)", at: loc, hint: SnapshotError.damagedHint)
             }
-            for e in entries { try body(e) }
+            for e in entries {
+                if e.isReset && (b != segment.blocks.first || e.key.lowerBound != 1) {
+                    var loc = location
+                    loc.block = b
+                    throw SnapshotError(.invalidValue, "a reset mark that is not the first entry of its key group", at: loc, hint: SnapshotError.damagedHint)
+                }
+                try body(e)
+            }
         }
     }
 }

@@ -198,8 +198,15 @@ struct KeyedSegmentCheck {
             while c.position < c.end {
                 let start = c.position
                 let flags = try c.byte()
-                guard flags & (tombstones ? 0xF0 : 0xF8) == 0 else {
+                guard flags & (tombstones ? 0xE0 : 0xF8) == 0 else {
                     throw DecodeError(.unknownFlags, "entry flags 0x\(String(flags, radix: 16)) set unknown bits", at: start)
+                }
+                if flags & 0x10 != 0 {
+                    guard flags == 0x10, entries == 0 else {
+                        throw DecodeError(.invalidValue, "a reset mark must be alone and first in its key group", at: start)
+                    }
+                    entries += 1
+                    continue
                 }
                 let tombstone = flags & 8 != 0
                 guard !tombstone || flags & 1 == 0 else {

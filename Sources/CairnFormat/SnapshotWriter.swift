@@ -196,6 +196,23 @@ public final class SnapshotWriter {
         try appendEntry(key: key, namespace: namespace, userKey: userKey, value: nil, ttl: nil)
     }
 
+    /// In a delta, starts key group `keyGroup` with a reset mark: the base's entries of the key group are dropped and
+    /// the entries that follow are the whole key group. Cheaper than listing changes when most of a key group
+    /// changed (windows that move on, state rebuilt each checkpoint).
+    public func appendReset(keyGroup kg: Int) throws {
+        guard base != nil else { throw WriterError("a reset mark belongs to a delta; this writer has no base") }
+        guard let range = keyedRange else { throw WriterError("appendReset outside keyed state") }
+        guard range.contains(kg) else { throw WriterError("key group \(kg) does not belong to this subtask's range \(range)") }
+        guard kg > segmentKeyGroup else { throw WriterError("a reset mark comes first in its key group, before any entry: key group \(kg) after \(segmentKeyGroup)") }
+        try closeSegment()
+        segmentKeyGroup = kg
+        segmentFirstBlock = blockCount
+        segmentEntries = 1
+        entryCount += 1
+        keyed.resetOrder()
+        keyed.appendReset()
+    }
+
     private func appendEntry(key: [UInt8], namespace: [UInt8]?, userKey: [UInt8]?, value: [UInt8]?, ttl: Int64?) throws {
         guard let range = keyedRange else { throw WriterError("append outside keyed state") }
         let kg = KeyGroupRange.keyGroup(ofKey: key, maxParallelism: keyedMaxParallelism)

@@ -229,7 +229,7 @@ enum VectorCatalog {
 
 extension VectorCatalog {
     /// A chain: `delta-base` (full), `delta-1` on it (rescaled 2 → 1, values changed, keys added and removed, a new
-    /// state), and `delta-2` on `delta-1` (back to parallelism 2, more changes). Each delta's JSON holds its merged view.
+    /// state), and `delta-2` on `delta-1` (back to parallelism 2, more changes, one key group reset). Each delta's JSON holds its merged view.
     static func deltaChain() throws -> [(String, [UInt8])] {
         let base = try deltaSnapshot(id: "10", parallelism: 2, base: nil) { _, _, i in i < 10 ? .put(UInt64(i)) : .skip }
         let one = try deltaSnapshot(id: "11", parallelism: 1, base: ("delta-base", base), extraState: true) { _, _, i in
@@ -241,7 +241,8 @@ extension VectorCatalog {
             default: return .skip
             }
         }
-        let two = try deltaSnapshot(id: "12", parallelism: 2, base: ("delta-1", one), extraState: true) { _, _, i in
+        // Key group 3 starts with a reset mark: its merged entries are only what delta-2 writes for it.
+        let two = try deltaSnapshot(id: "12", parallelism: 2, base: ("delta-1", one), extraState: true, reset: [3]) { _, _, i in
             switch i {
             case 0: return .put(300)  // back after its removal
             case 2: return .remove
@@ -258,7 +259,7 @@ extension VectorCatalog {
 
     /// One snapshot of a small keyed job: per key group, keys 0… of that group decide by `change` what is written.
     static func deltaSnapshot(
-        id: String, parallelism: Int, base: (name: String, bytes: [UInt8])?, extraState: Bool = false,
+        id: String, parallelism: Int, base: (name: String, bytes: [UInt8])?, extraState: Bool = false, reset: Set<Int> = [],
         change: (_ keyGroup: Int, _ key: [UInt8], _ i: Int) -> Change
     ) throws -> [UInt8] {
         let deltaBase = try base.map { DeltaBase(of: try SnapshotReader(source: MemorySource($0.bytes, name: $0.name + ".cairn")), file: $0.name + ".cairn") }
@@ -276,6 +277,7 @@ extension VectorCatalog {
                 let range = KeyGroupRange.forSubtask(s, parallelism: parallelism, maxParallelism: 4)
                 try w.beginKeyedState("count", range: range)
                 for kg in range.start..<range.end {
+                    if reset.contains(kg) { try w.appendReset(keyGroup: kg) }
                     let ks = keys(for: KeyGroupRange(start: kg, count: 1), count: 13, maxParallelism: 4)
                     for (i, k) in ks.enumerated() {
                         switch change(kg, k, i) {

@@ -21,7 +21,7 @@ Choices where the spec does not name the error code (kept consistent throughout)
   invalidVarint      overlong (non-canonical) varint, or one that overflows 64 bits
   unknownTag         unknown index section tag without the high bit; unknown schema tag
   unknownKind        unknown block kind / codec / state-descriptor kind / split positionType
-  unknownFlags       header flags other than DELTA; keyed-entry flag bits 4-7 set, bit 3 outside a delta
+  unknownFlags       header flags other than DELTA; keyed-entry flag bits 5-7 set, bits 3-4 outside a delta
   (missing base)     a delta's base that is missing or differs from the recorded identity is
                      invalidValue, naming both files
   outOfOrder         any "strictly ascending" rule, including duplicates; section order
@@ -1012,8 +1012,13 @@ def decode_keyed_unit(unit, op, contents, serializers, delta=False):
         for cur in UnitContent(contents, seg["span"], seg["count"], f"key group {kg}"):
             start = cur.pos
             flags = cur.u8("entry flags")
-            if flags & (0xF0 if delta else 0xF8):
+            if flags & (0xE0 if delta else 0xF8):
                 raise cur.error("unknownFlags", f"entry flags 0x{flags:02x} set unknown bits", start)
+            if flags & 0x10:
+                if flags != 0x10 or entries:
+                    raise cur.error("invalidValue", "a reset mark must be alone and first in its key group", start)
+                entries.append({"reset": True})
+                continue
             tombstone = bool(flags & 8)
             if tombstone and flags & 1:
                 raise cur.error("invalidValue", "a tombstone carries a TTL", start)
@@ -1231,8 +1236,12 @@ def merge_chain(delta, base):
                 own = {g["keyGroup"]: g["entries"] for g in unit["groups"]}
                 groups = []
                 for kg in range(unit["keyGroupStart"], unit["keyGroupStart"] + unit["keyGroupCount"]):
-                    merged = {position(e): e for e in (below or {}).get(kg, [])}
-                    for e in own.get(kg, []):
+                    changes = own.get(kg, [])
+                    if changes and changes[0].get("reset"):
+                        merged, changes = {}, changes[1:]
+                    else:
+                        merged = {position(e): e for e in (below or {}).get(kg, [])}
+                    for e in changes:
                         if e.get("tombstone"):
                             merged.pop(position(e), None)
                         else:

@@ -352,10 +352,19 @@ public struct SyntheticJob: Sendable {
         }
         /// Window ends to write per key, ascending: every open one in a full checkpoint; in a delta the ones opened
         /// since `c - 1` and, as tombstones (true), the ones closed since (a window's value depends only on its end).
-        func changes(_ range: KeyGroupRange) -> [(id: UInt64, ends: [(end: Int64, removed: Bool)])] {
-            guard delta else { return Self.keys(in: range, of: buckets).map { id in (id, windows(id, c).map { ($0, false) }) } }
-            var out: [(id: UInt64, ends: [(end: Int64, removed: Bool)])] = []
+        /// Per key group: whether it starts with a reset mark, then the keys with their window ends. A key group whose
+        /// changes would outnumber its open windows is written whole after a reset mark instead (format spec §13.2).
+        func changes(_ range: KeyGroupRange) -> [(keyGroup: Int, reset: Bool, keys: [(id: UInt64, ends: [(end: Int64, removed: Bool)])])] {
+            func whole(_ kg: Int) -> [(id: UInt64, ends: [(end: Int64, removed: Bool)])] {
+                buckets[kg].map { UInt64($0) }.compactMap { id in
+                    let ends = windows(id, c)
+                    return ends.isEmpty ? nil : (id, ends.map { ($0, false) })
+                }
+            }
+            guard delta else { return (range.start..<range.end).map { ($0, false, whole($0)) } }
+            var groups: [(keyGroup: Int, reset: Bool, keys: [(id: UInt64, ends: [(end: Int64, removed: Bool)])])] = []
             for kg in range.start..<range.end {
+                var out: [(id: UInt64, ends: [(end: Int64, removed: Bool)])] = []
                 // Keys alive now, and keys that expired since c - 1 (whose windows close).
                 let gone = Set(expired[kg])
                 for raw in (buckets[kg] + expired[kg]).sorted() {
@@ -367,37 +376,46 @@ public struct SyntheticJob: Sendable {
                     let ends = now.subtracting(before).map { ($0, false) } + before.subtracting(now).map { ($0, true) }
                     if !ends.isEmpty { out.append((id, ends.sorted { $0.0 < $1.0 })) }
                 }
+                let full = whole(kg)
+                let changed = out.reduce(0) { $0 + $1.ends.count }, entire = full.reduce(0) { $0 + $1.ends.count }
+                groups.append(changed > entire ? (kg, true, full) : (kg, false, out))
             }
-            return out
+            return groups
         }
         var scratch = ByteWriter()
         for s in 0..<op.parallelism {
             try w.beginSubtask(s)
             let range = KeyGroupRange.forSubtask(s, parallelism: op.parallelism, maxParallelism: op.maxParallelism)
             // "_timer_state/…" < "window-contents".
-            let perKey = changes(range)
+            let perGroup = changes(range)
             try w.beginKeyedState("_timer_state/event_user-timers", range: range)
-            for (id, ends) in perKey {
-                for (end, removed) in ends {
-                    let ns = Self.beBytes(end - 60_000) + Self.beBytes(end)
-                    if removed {
-                        try w.appendTombstone(key: Self.keyBytes(id), namespace: ns, userKey: Self.beBytes(end - 1))
-                    } else {
-                        try w.append(key: Self.keyBytes(id), namespace: ns, userKey: Self.beBytes(end - 1), value: [])
+            for (kg, reset, keys) in perGroup {
+                if reset { try w.appendReset(keyGroup: kg) }
+                for (id, ends) in keys {
+                    for (end, removed) in ends {
+                        let ns = Self.beBytes(end - 60_000) + Self.beBytes(end)
+                        if removed {
+                            try w.appendTombstone(key: Self.keyBytes(id), namespace: ns, userKey: Self.beBytes(end - 1))
+                        } else {
+                            try w.append(key: Self.keyBytes(id), namespace: ns, userKey: Self.beBytes(end - 1), value: [])
+                        }
                     }
                 }
             }
             try w.endKeyedState()
             try w.beginKeyedState("window-contents", range: range)
-            for (id, ends) in perKey {
-                for (end, removed) in ends {
-                    if removed {
-                        try w.appendTombstone(key: Self.keyBytes(id), namespace: Self.beBytes(end - 60_000) + Self.beBytes(end))
-                        continue
+            for (kg, reset, keys) in perGroup {
+                if reset { try w.appendReset(keyGroup: kg) }
+                for (id, ends) in keys {
+                    for (end, removed) in ends {
+                        if removed {
+                            try w.appendTombstone(key: Self.keyBytes(id), namespace: Self.beBytes(end - 60_000) + Self.beBytes(end))
+                            continue
+                        }
+                        scratch.removeAll()
+                        TypedValue.int64(Int64(1 + hash(id, UInt64(end), 0, 10) % UInt64(1 + 100 * popularity(id) * 100))).encode(into: &scratch)
+                        try w.append(key: Self.keyBytes(id), namespace: Self.beBytes(end - 60_000) + Self.beBytes(end), value: scratch.bytes)
                     }
-                    scratch.removeAll()
-                    TypedValue.int64(Int64(1 + hash(id, UInt64(end), 0, 10) % UInt64(1 + 100 * popularity(id) * 100))).encode(into: &scratch)
-                    try w.append(key: Self.keyBytes(id), namespace: Self.beBytes(end - 60_000) + Self.beBytes(end), value: scratch.bytes)
                 }
             }
             try w.endKeyedState()
