@@ -10,26 +10,33 @@ public enum FileLayout {
     public static let blockHeaderSize = 16
     public static let majorVersion: UInt16 = 1
     public static let minorVersion: UInt16 = 0
+    /// The minor version of a delta snapshot (format spec §13): full snapshots stay 1.0, so their bytes do not change.
+    public static let deltaMinorVersion: UInt16 = 1
+    /// Header flag bit of a delta snapshot. A 1.0 reader refuses any flag (`unknownFlags`), so it never misreads a
+    /// delta as a full snapshot.
+    public static let deltaFlag: UInt32 = 1
+    /// Longest chain of deltas a reader follows (format spec §13.1).
+    public static let maxChainDepth = 1024
     /// Largest raw length of a data block.
     public static let maxDataBlockRawLength = 64 << 20
     /// Largest raw length of the index block.
     public static let maxIndexRawLength = 1 << 30
 
-    public static func header() -> [UInt8] {
+    public static func header(delta: Bool = false) -> [UInt8] {
         var w = ByteWriter(capacity: headerSize)
         w.writeRaw(headerMagic)
         w.writeU16(majorVersion)
-        w.writeU16(minorVersion)
-        w.writeU32(0)
+        w.writeU16(delta ? deltaMinorVersion : minorVersion)
+        w.writeU32(delta ? deltaFlag : 0)
         return w.bytes
     }
 
-    public static func footer(indexOffset: UInt64, indexLength: UInt64) -> [UInt8] {
+    public static func footer(indexOffset: UInt64, indexLength: UInt64, delta: Bool = false) -> [UInt8] {
         var w = ByteWriter(capacity: footerSize)
         w.writeU64(indexOffset)
         w.writeU64(indexLength)
         w.writeU16(majorVersion)
-        w.writeU16(minorVersion)
+        w.writeU16(delta ? deltaMinorVersion : minorVersion)
         w.writeU32(CRC32C.checksum(w.bytes))
         w.writeRaw(footerMagic)
         return w.bytes

@@ -62,16 +62,21 @@ struct KeyedBlockBuilder {
     func mustCutBefore(_ size: Int) -> Bool { block.count > 0 && block.count + size > maxBlockSize }
 
     /// Encodes the entry; returns true when the block should be cut after it (a content-defined boundary).
-    mutating func append(key: [UInt8], namespace: [UInt8]?, userKey: [UInt8]?, value: [UInt8], ttl: Int64?) -> Bool {
+    /// Encodes a delta's reset mark (format spec §13.2), the first entry of its key group.
+    mutating func appendReset() { block.writeU8(0x10) }
+
+    /// A nil `value` encodes a tombstone (format spec §13.2): flag bit 3, no value, no TTL.
+    mutating func append(key: [UInt8], namespace: [UInt8]?, userKey: [UInt8]?, value: [UInt8]?, ttl: Int64?) -> Bool {
         var flags: UInt8 = 0
         if ttl != nil { flags |= 1 }
         if namespace != nil { flags |= 2 }
         if userKey != nil { flags |= 4 }
+        if value == nil { flags |= 8 }
         block.writeU8(flags)
         block.writeBytes(key)
         if let namespace { block.writeBytes(namespace) }
         if let userKey { block.writeBytes(userKey) }
-        block.writeBytes(value)
+        if let value { block.writeBytes(value) }
         if let ttl { block.writeI64(ttl) }
         guard block.count >= minBlockSize else { return false }
         let hash: UInt32

@@ -13,6 +13,11 @@ public struct KeyedEntry: Sendable {
     public let ttl: Int64?
     /// Bytes the entry occupies in the decoded block.
     public let encodedLength: Int
+    /// A delta's mark that the key was removed since the base (format spec §13.2); it has no value and no TTL.
+    public var isTombstone: Bool = false
+    /// A delta's mark, first in a key-group segment, that the base's entries of the key group are dropped: the
+    /// segment then holds the key group whole (format spec §13.2). It has no key.
+    public var isReset: Bool = false
 
     public var keyBytes: ArraySlice<UInt8> { block[key] }
     public var namespaceBytes: ArraySlice<UInt8>? { namespace.map { block[$0] } }
@@ -30,22 +35,40 @@ public struct KeyedEntry: Sendable {
         return false
     }
 
-    /// Decodes every entry of a KEYED_ENTRIES block.
-    public static func decodeAll(_ block: [UInt8]) throws(DecodeError) -> [KeyedEntry] {
+    /// The same position in the (key, namespace, userKey) order.
+    public func samePosition(as other: KeyedEntry) -> Bool {
+        keyBytes.elementsEqual(other.keyBytes) && (namespaceBytes ?? []).elementsEqual(other.namespaceBytes ?? [])
+            && (userKeyBytes ?? []).elementsEqual(other.userKeyBytes ?? [])
+    }
+
+    /// Decodes every entry of a KEYED_ENTRIES block; `tombstones` allows flag bit 3, which only deltas may set.
+    public static func decodeAll(_ block: [UInt8], tombstones: Bool = false) throws(DecodeError) -> [KeyedEntry] {
         var r = ByteReader(block)
         var out: [KeyedEntry] = []
+        let allowed: UInt8 = tombstones ? 0x1F : 0x07
         while !r.isAtEnd {
             let start = r.position
             let flags = try r.readU8("entry flags")
-            guard flags & 0xF8 == 0 else {
+            guard flags & ~allowed == 0 else {
                 throw DecodeError(.unknownFlags, "entry flags 0x\(String(flags, radix: 16)) set unknown bits", at: start)
+            }
+            if flags & 0x10 != 0 {
+                guard flags == 0x10 else { throw DecodeError(.invalidValue, "a reset mark (flag bit 4) has no other flag", at: start) }
+                let here = r.position..<r.position
+                out.append(KeyedEntry(block: block, key: here, namespace: nil, userKey: nil, value: here, ttl: nil, encodedLength: 1, isReset: true))
+                continue
+            }
+            let tombstone = flags & 8 != 0
+            guard !tombstone || flags & 1 == 0 else {
+                throw DecodeError(.invalidValue, "a tombstone (flag bit 3) must not carry a TTL (flag bit 0)", at: start)
             }
             let key = try r.readBytesRange("key")
             let ns = flags & 2 != 0 ? try r.readBytesRange("namespace") : nil
             let uk = flags & 4 != 0 ? try r.readBytesRange("user key") : nil
-            let value = try r.readBytesRange("value")
+            let value = tombstone ? r.position..<r.position : try r.readBytesRange("value")
             let ttl = flags & 1 != 0 ? try r.readI64("ttl timestamp") : nil
-            out.append(KeyedEntry(block: block, key: key, namespace: ns, userKey: uk, value: value, ttl: ttl, encodedLength: r.position - start))
+            out.append(KeyedEntry(block: block, key: key, namespace: ns, userKey: uk, value: value, ttl: ttl, encodedLength: r.position - start,
+                                  isTombstone: tombstone))
         }
         return out
     }

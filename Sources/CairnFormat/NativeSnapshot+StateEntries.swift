@@ -36,19 +36,26 @@ extension NativeSnapshot {
         var emitted = 0
         for st in op.subtasks {
             for unit in st.keyed where unit.stateIndex == si {
-                for segment in unit.segments where keyGroup == nil || segment.keyGroup == keyGroup {
-                    let at = reader.location(operator: oi, subtask: st.index, state: stateName, keyGroup: segment.keyGroup)
-                    var stop = false
-                    try reader.forEachEntry(of: segment, at: at) { e in
+                // Only the key groups asked for are read; for a delta with its chain, merged entries.
+                var selected = unit
+                if let keyGroup {
+                    selected.segments = unit.segments.filter { $0.keyGroup == keyGroup }
+                    selected.range = unit.range.contains(keyGroup) ? KeyGroupRange(start: keyGroup, count: 1) : KeyGroupRange(start: unit.range.start, count: 0)
+                }
+                var stop = false
+                try withoutActuallyEscaping(body) { body in try forEachKeyGroup(oi, st.index, selected) { group, forEach in
+                    guard !stop else { return }
+                    let at = reader.location(operator: oi, subtask: st.index, state: stateName, keyGroup: group)
+                    try forEach { e in
                         guard !stop else { return }
                         if let wantedKey, !e.keyBytes.elementsEqual(wantedKey) { return }
-                        let line = try Self.line(e, operator: op.info.displayName, state: stateName, keyGroup: segment.keyGroup, raw: query.raw,
+                        let line = try Self.line(e, operator: op.info.displayName, state: stateName, keyGroup: group, raw: query.raw,
                                                  schemas: (keySchema, namespaceSchema, valueSchema), at: at)
                         emitted += 1
                         if !(try body(line)) || (query.limit.map { emitted >= $0 } ?? false) { stop = true }
                     }
-                    if stop { return }
-                }
+                } }
+                if stop { return }
             }
         }
     }

@@ -4,10 +4,23 @@ import CairnModel
 /// A native `.cairn` snapshot as a `SnapshotView`.
 public struct NativeSnapshot: SnapshotView {
     public let reader: SnapshotReader
+    /// For a delta, its chain: sizes then count the bases' keyed state (format spec §13.4) and deep checks cover
+    /// every link. Nil reads the file alone.
+    public let chain: SnapshotChain?
 
-    public init(reader: SnapshotReader) { self.reader = reader }
+    public init(reader: SnapshotReader) {
+        self.reader = reader
+        self.chain = nil
+    }
 
-    public init(path: String) throws { self.reader = try SnapshotReader(path: path) }
+    /// A snapshot with its bases; `chain.top` is the snapshot.
+    public init(chain: SnapshotChain) {
+        self.reader = chain.top
+        self.chain = chain.isDelta ? chain : nil
+    }
+
+    /// Opens a local file and, for a delta, its chain.
+    public init(path: String) throws { self.init(chain: try SnapshotChain(path: path)) }
 
     public var bytesRead: UInt64 { reader.source.bytesRead }
 
@@ -15,8 +28,28 @@ public struct NativeSnapshot: SnapshotView {
         span.range.reduce(Int64(0)) { $0 + reader.index.blocks[$1].size }
     }
 
+    /// Keyed bytes per (operator, state, key group) held by the bases of the chain.
+    private func baseKeyedSizes() -> [String: Int64] {
+        guard let chain else { return [:] }
+        var out: [String: Int64] = [:]
+        for link in chain.links.dropFirst() {
+            for op in link.index.operators {
+                for st in op.subtasks {
+                    for u in st.keyed {
+                        for seg in u.segments {
+                            let s = seg.blocks.range.reduce(Int64(0)) { $0 + link.index.blocks[$1].size }
+                            out["\(op.info.id.hex)/\(op.info.maxParallelism)/\(op.states[u.stateIndex].name)/\(seg.keyGroup)", default: 0] += s
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     public func summary() throws -> SnapshotSummary {
         let idx = reader.index
+        let baseSizes = baseKeyedSizes()
         var ops: [OperatorSummary] = []
         for op in idx.operators {
             var states = op.states.map { d in
@@ -33,6 +66,7 @@ public struct NativeSnapshot: SnapshotView {
                 var input: Int64 = 0
                 var output: Int64 = 0
                 var range: KeyGroupRange?
+                var inBases: Int64 = 0
                 for u in st.keyed {
                     range = range ?? u.range
                     for seg in u.segments {
@@ -42,6 +76,16 @@ public struct NativeSnapshot: SnapshotView {
                         states[u.stateIndex].entryCount! += Int64(seg.entryCount)
                         states[u.stateIndex].sizeBySubtask[st.index, default: 0] += s
                         states[u.stateIndex].keyGroups.append(KeyGroupSize(keyGroup: seg.keyGroup, size: s, entries: Int64(seg.entryCount)))
+                    }
+                    // A delta's state size adds what its bases hold for the same key groups (§13.4); entry counts of
+                    // the merged state are not known without reading it.
+                    guard !baseSizes.isEmpty else { continue }
+                    let prefix = "\(op.info.id.hex)/\(op.info.maxParallelism)/\(op.states[u.stateIndex].name)/"
+                    for kg in u.range.start..<u.range.end {
+                        guard let s = baseSizes[prefix + "\(kg)"] else { continue }
+                        inBases += s
+                        states[u.stateIndex].size += s
+                        states[u.stateIndex].sizeBySubtask[st.index, default: 0] += s
                     }
                 }
                 for u in st.operatorState {
@@ -80,10 +124,13 @@ public struct NativeSnapshot: SnapshotView {
                     }
                 }
                 subtasks.append(SubtaskSummary(
-                    index: st.index, keyedSize: keyed, operatorSize: operatorSize, inputChannelSize: input,
-                    outputSubpartitionSize: output, keyGroups: range, splits: st.splits))
+                    index: st.index, keyedSize: keyed + inBases, operatorSize: operatorSize, inputChannelSize: input,
+                    outputSubpartitionSize: output, checkpointedSize: keyed + operatorSize + input + output, keyGroups: range, splits: st.splits))
             }
             for i in states.indices { states[i].keyGroups.sort { $0.keyGroup < $1.keyGroup } }
+            if !baseSizes.isEmpty {
+                for i in states.indices where states[i].descriptor.kind.isKeyed { states[i].entryCount = nil }
+            }
             states += extra.keys.sorted().map { extra[$0]! }
             ops.append(OperatorSummary(info: op.info, coordinatorSize: size(op.coordinator), subtasks: subtasks, states: states))
         }
@@ -92,7 +139,9 @@ public struct NativeSnapshot: SnapshotView {
 
     public func formatChecks(deep: Bool) -> [String] {
         ["magic", "version", "footer", "indexChecksum", "indexStructure", "subtaskCount"]
+            + (chain != nil ? ["baseIdentity"] : [])
             + (deep ? ["blockChecksums", "fullDecode", "keyGroupOfEveryKey", "entryOrder", "typedValues"] : [])
+            + (deep && chain != nil ? ["everyLinkOfTheChain", "merge"] : [])
     }
 
     public func formatProblems(deep: Bool) -> [ValidationProblem] {
@@ -116,6 +165,27 @@ public struct NativeSnapshot: SnapshotView {
             }
         }
         if deep { problems += SnapshotVerifier(reader: reader).verify() }
+        if deep, let chain {
+            // Every base's blocks, then the merge itself (key groups must agree down the chain).
+            for link in chain.links.dropFirst() { problems += SnapshotVerifier(reader: link).verify() }
+            if problems.isEmpty {
+                do {
+                    for op in reader.index.operators {
+                        for st in op.subtasks {
+                            for u in st.keyed {
+                                for kg in u.range.start..<u.range.end {
+                                    _ = try chain.mergedEntries(operator: op.info.id, state: op.states[u.stateIndex].name, keyGroup: kg)
+                                }
+                            }
+                        }
+                    }
+                } catch let e as SnapshotError {
+                    problems.append(ValidationProblem(e))
+                } catch {
+                    problems.append(ValidationProblem(code: "merge", "merging the chain failed: \(error)", at: SnapshotLocation(file: reader.source.name)))
+                }
+            }
+        }
         return problems
     }
 
@@ -148,9 +218,9 @@ public struct NativeSnapshot: SnapshotView {
                 for u in st.keyed {
                     let name = op.states[u.stateIndex].name
                     var stats = byState[name] ?? EntryStatistics()
-                    for seg in u.segments {
+                    try forEachKeyGroup(oi, st.index, u) { _, forEach in
                         var previousKey: ArraySlice<UInt8>? = nil
-                        try reader.forEachEntry(of: seg, at: reader.location(operator: oi, subtask: st.index, state: name, keyGroup: seg.keyGroup)) { e in
+                        try forEach { e in
                             stats.entries += 1
                             stats.rawSize += Int64(e.encodedLength)
                             stats.keyBytes += Int64(e.key.count)
@@ -173,6 +243,27 @@ public struct NativeSnapshot: SnapshotView {
         return out
     }
 
+    /// Calls `body` per key group of a keyed unit with a function that walks its entries: the file's own, or for a
+    /// delta read with its chain, the merged entries (tombstones applied).
+    func forEachKeyGroup(
+        _ oi: Int, _ subtask: Int, _ u: KeyedStateUnit, _ body: (Int, ((KeyedEntry) throws -> Void) throws -> Void) throws -> Void
+    ) throws {
+        let op = reader.index.operators[oi]
+        let name = op.states[u.stateIndex].name
+        if let chain {
+            for kg in u.range.start..<u.range.end {
+                let entries = try chain.mergedEntries(operator: op.info.id, state: name, keyGroup: kg)
+                guard !entries.isEmpty else { continue }
+                try body(kg) { each in for e in entries { try each(e) } }
+            }
+            return
+        }
+        for seg in u.segments {
+            let loc = reader.location(operator: oi, subtask: subtask, state: name, keyGroup: seg.keyGroup)
+            try body(seg.keyGroup) { each in try reader.forEachEntry(of: seg, at: loc, each) }
+        }
+    }
+
     public func largestKeys(limit: Int) throws -> [KeySize] {
         guard limit > 0 else { return [] }
         var top = TopK<KeySize>(limit: limit) { a, b in
@@ -183,18 +274,17 @@ public struct NativeSnapshot: SnapshotView {
             for st in op.subtasks {
                 for u in st.keyed {
                     let name = op.states[u.stateIndex].name
-                    for seg in u.segments {
-                        let loc = reader.location(operator: oi, subtask: st.index, state: name, keyGroup: seg.keyGroup)
+                    try forEachKeyGroup(oi, st.index, u) { keyGroup, forEach in
                         // Entries of one key are adjacent (sorted by key first), so a run is one key.
                         var currentKey: ArraySlice<UInt8>? = nil
                         var bytes: Int64 = 0
                         var count: Int64 = 0
                         func emit() {
                             if let k = currentKey {
-                                top.insert(KeySize(operatorID: op.info.id, state: name, keyGroup: seg.keyGroup, key: Array(k), size: bytes, entries: count))
+                                top.insert(KeySize(operatorID: op.info.id, state: name, keyGroup: keyGroup, key: Array(k), size: bytes, entries: count))
                             }
                         }
-                        try reader.forEachEntry(of: seg, at: loc) { e in
+                        try forEach { e in
                             if currentKey.map({ !$0.elementsEqual(e.keyBytes) }) ?? true {
                                 emit()
                                 currentKey = e.keyBytes

@@ -4,7 +4,8 @@ import CairnModel
 /// The canonical decoded form of a whole snapshot (format-spec/vectors/*.json): every field and every entry,
 /// bytes as hex, typed values decoded. Reading it checks every block.
 public enum SnapshotDump {
-    public static func json(_ reader: SnapshotReader) throws -> JSONValue {
+    /// With a `chain` whose top is `reader`, a delta's dump also holds the merged keyed state (`merged`).
+    public static func json(_ reader: SnapshotReader, chain: SnapshotChain? = nil) throws -> JSONValue {
         let idx = reader.index
         let m = idx.metadata
         var doc: [(String, JSONValue)] = []
@@ -49,23 +50,7 @@ public enum SnapshotDump {
                     for seg in u.segments {
                         let loc = reader.location(operator: oi, subtask: st.index, state: d.name, keyGroup: seg.keyGroup)
                         var entries: [JSONValue] = []
-                        try reader.forEachEntry(of: seg, at: loc) { e in
-                            var fields: [(String, JSONValue)] = [
-                                ("key", .string(Hex.encode(e.keyBytes))),
-                                ("namespace", e.namespaceBytes.map { .string(Hex.encode($0)) } ?? .null),
-                                ("userKey", e.userKeyBytes.map { .string(Hex.encode($0)) } ?? .null),
-                                ("value", .string(Hex.encode(e.valueBytes))),
-                                ("ttl", e.ttl.map { .number($0) } ?? .null),
-                            ]
-                            if let schema {
-                                do {
-                                    fields.append(("decoded", valueJSON(try TypedValue.decode(schema, from: Array(e.valueBytes)), schema)))
-                                } catch let error as DecodeError {
-                                    throw SnapshotError(error.code, "value does not decode with its schema: \(error.message)", at: loc)
-                                }
-                            }
-                            entries.append(.object(fields))
-                        }
+                        try reader.forEachEntry(of: seg, at: loc) { e in entries.append(try entryJSON(e, schema: schema, at: loc)) }
                         groups.append(.object([("keyGroup", .number(seg.keyGroup)), ("entries", .array(entries))]))
                     }
                     keyed.append(.object([("state", .string(d.name)), ("keyGroupStart", .number(u.range.start)),
@@ -130,7 +115,62 @@ public enum SnapshotDump {
             ]))
         }
         doc.append(("operators", .array(ops)))
+        if let base = idx.base {
+            doc.append(("base", .object([
+                ("file", .string(base.file)), ("snapshotId", .string(base.snapshotId)), ("fileSize", .number(base.fileSize)),
+                ("indexCRC", .string(hex32(base.indexCRC))), ("depth", .number(base.depth)),
+            ])))
+            if let chain { doc.append(("merged", try mergedJSON(chain))) }
+        }
         return .object(doc)
+    }
+
+    /// One keyed entry; a tombstone has no value or TTL.
+    static func entryJSON(_ e: KeyedEntry, schema: Schema?, at loc: SnapshotLocation) throws -> JSONValue {
+        if e.isReset { return .object([("reset", .bool(true))]) }
+        var fields: [(String, JSONValue)] = [
+            ("key", .string(Hex.encode(e.keyBytes))),
+            ("namespace", e.namespaceBytes.map { .string(Hex.encode($0)) } ?? .null),
+            ("userKey", e.userKeyBytes.map { .string(Hex.encode($0)) } ?? .null),
+        ]
+        if e.isTombstone { return .object(fields + [("tombstone", .bool(true))]) }
+        fields += [("value", .string(Hex.encode(e.valueBytes))), ("ttl", e.ttl.map { .number($0) } ?? .null)]
+        if let schema {
+            let value: TypedValue
+            do throws(DecodeError) { value = try TypedValue.decode(schema, from: Array(e.valueBytes)) } catch {
+                throw SnapshotError(error.code, "value does not decode with its schema: \(error.message)", at: loc)
+            }
+            fields.append(("decoded", valueJSON(value, schema)))
+        }
+        return .object(fields)
+    }
+
+    /// The keyed state of the chain's merged view, shaped like the keyed units of `operators`.
+    static func mergedJSON(_ chain: SnapshotChain) throws -> JSONValue {
+        let idx = chain.top.index
+        var ops: [JSONValue] = []
+        for op in idx.operators {
+            var subtasks: [JSONValue] = []
+            for st in op.subtasks {
+                var keyed: [JSONValue] = []
+                for u in st.keyed {
+                    let d = op.states[u.stateIndex]
+                    let schema = d.valueSerializer.flatMap { idx.serializers[$0].schema }
+                    var groups: [JSONValue] = []
+                    for kg in u.range.start..<u.range.end {
+                        let entries = try chain.mergedEntries(operator: op.info.id, state: d.name, keyGroup: kg)
+                        guard !entries.isEmpty else { continue }
+                        let loc = SnapshotLocation(file: chain.top.source.name, state: d.name, keyGroup: kg)
+                        groups.append(.object([("keyGroup", .number(kg)), ("entries", .array(try entries.map { try entryJSON($0, schema: schema, at: loc) }))]))
+                    }
+                    keyed.append(.object([("state", .string(d.name)), ("keyGroupStart", .number(u.range.start)),
+                                          ("keyGroupCount", .number(u.range.count)), ("groups", .array(groups))]))
+                }
+                subtasks.append(.object([("index", .number(st.index)), ("keyed", .array(keyed))]))
+            }
+            ops.append(.object([("id", .string(op.info.id.hex)), ("subtasks", .array(subtasks))]))
+        }
+        return .object([("operators", .array(ops))])
     }
 
     private static func decode<T>(

@@ -4,8 +4,10 @@ import CairnModel
 extension SnapshotIndex {
     /// Decodes and checks an index (format spec §6): every rule the spec states as MUST is enforced here, so a
     /// decoded index is safe to navigate. `dataEnd` is the index block's offset, where the data blocks end.
-    public static func decode(_ bytes: [UInt8], dataEnd: UInt64, file: String? = nil) throws(SnapshotError) -> SnapshotIndex {
+    /// `delta` says the header carries the delta flag: the index then ends with a BASE section (§13), else it must not.
+    public static func decode(_ bytes: [UInt8], dataEnd: UInt64, file: String? = nil, delta: Bool = false) throws(SnapshotError) -> SnapshotIndex {
         var decoder = IndexDecoder(reader: ByteReader(bytes), dataEnd: dataEnd)
+        decoder.delta = delta
         decoder.location.file = file
         do {
             return try decoder.decode()
@@ -24,6 +26,7 @@ private struct IndexDecoder {
     var blocks: [BlockEntry] = []
     var referenced: [Bool] = []
     var serializerCount = 0
+    var delta = false
 
     init(reader: ByteReader, dataEnd: UInt64) {
         self.reader = reader
@@ -34,6 +37,8 @@ private struct IndexDecoder {
         var metadata: SnapshotMetadata?
         var serializers: [SerializerInfo]?
         var operators: [OperatorIndex]?
+        var base: DeltaBase?
+        let lastRequired: UInt8 = delta ? 5 : 4
         var nextRequired: UInt8 = 1
         while !reader.isAtEnd {
             let tagAt = reader.position
@@ -45,8 +50,11 @@ private struct IndexDecoder {
                 }
                 continue
             }
+            if tag == 5 && !delta {
+                throw DecodeError(.invalidValue, "a BASE section (0x05) in a snapshot whose header lacks the delta flag", at: tagAt)
+            }
             guard tag == nextRequired else {
-                if (1...4).contains(tag) {
+                if (1...lastRequired).contains(tag) {
                     throw DecodeError(.outOfOrder, "section 0x0\(tag) appears out of order or twice", at: tagAt)
                 }
                 throw DecodeError(.unknownTag, "unknown required index section 0x\(String(tag, radix: 16))", at: tagAt)
@@ -59,11 +67,12 @@ private struct IndexDecoder {
             case 1: metadata = try decodeMetadata()
             case 2: serializers = try decodeSerializers()
             case 3: try decodeBlocks()
-            default: operators = try decodeOperators()
+            case 4: operators = try decodeOperators()
+            default: base = try decodeBase()
             }
             try reader.expectEnd("index section 0x0\(tag)")
         }
-        guard let metadata, let serializers, let operators, nextRequired == 5 else {
+        guard let metadata, let serializers, let operators, nextRequired == lastRequired + 1 else {
             throw DecodeError(.truncated, "index lacks required section \(nextRequired)", at: reader.position)
         }
         location = SnapshotLocation(file: location.file)
@@ -71,7 +80,24 @@ private struct IndexDecoder {
             location.block = unreferenced
             throw DecodeError(.invalidValue, "block \(unreferenced) is not referenced by any unit", at: reader.position)
         }
-        return SnapshotIndex(metadata: metadata, serializers: serializers, blocks: blocks, operators: operators)
+        return SnapshotIndex(metadata: metadata, serializers: serializers, blocks: blocks, operators: operators, base: base)
+    }
+
+    mutating func decodeBase() throws(DecodeError) -> DeltaBase {
+        let fileAt = reader.position
+        let file = try reader.readString("base file name")
+        guard DeltaBase.isValidFileName(file) else {
+            throw DecodeError(.invalidValue, "base file name '\(file)' is not a plain file name in the delta's directory", at: fileAt)
+        }
+        let id = try reader.readString("base snapshotId")
+        let size = try reader.readVarint("base file size")
+        let crc = try reader.readU32("base index CRC")
+        let depthAt = reader.position
+        let depth = try reader.readVarint("chain depth")
+        guard depth >= 1, depth <= UInt64(FileLayout.maxChainDepth) else {
+            throw DecodeError(.invalidValue, "chain depth \(depth) is outside 1…\(FileLayout.maxChainDepth)", at: depthAt)
+        }
+        return DeltaBase(file: file, snapshotId: id, fileSize: size, indexCRC: crc, depth: Int(depth))
     }
 
     private static func utf8Precedes(_ a: String, _ b: String) -> Bool {

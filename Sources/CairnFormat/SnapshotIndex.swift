@@ -133,9 +133,11 @@ public struct SnapshotIndex: Sendable, Equatable {
     public var serializers: [SerializerInfo]
     public var blocks: [BlockEntry]
     public var operators: [OperatorIndex]
+    /// The base of a delta snapshot (format spec §13); nil for a full snapshot.
+    public var base: DeltaBase? = nil
 
     enum SectionTag: UInt8 {
-        case metadata = 0x01, serializers = 0x02, blocks = 0x03, operators = 0x04
+        case metadata = 0x01, serializers = 0x02, blocks = 0x03, operators = 0x04, base = 0x05
     }
 
     // MARK: Encoding
@@ -193,6 +195,15 @@ public struct SnapshotIndex: Sendable, Equatable {
         section(.operators) { w in
             w.writeVarint(operators.count)
             for op in operators { Self.encode(op, into: &w) }
+        }
+        if let base {
+            section(.base) { w in
+                w.writeString(base.file)
+                w.writeString(base.snapshotId)
+                w.writeVarint(base.fileSize)
+                w.writeU32(base.indexCRC)
+                w.writeVarint(base.depth)
+            }
         }
         return out.bytes
     }

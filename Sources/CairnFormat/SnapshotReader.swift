@@ -9,6 +9,11 @@ public final class SnapshotReader: Sendable {
     public let indexOffset: UInt64
     public let indexLength: UInt64
     public let version: (major: UInt16, minor: UInt16)
+    /// The `crc` of the index block's frame: the identity a delta records for its base (format spec §13).
+    public let indexCRC: UInt32
+
+    /// True for a delta snapshot, whose keyed state only makes sense merged with its base (`SnapshotChain`).
+    public var isDelta: Bool { index.base != nil }
 
     /// Opens a local `.cairn` file.
     public convenience init(path: String) throws {
@@ -65,9 +70,13 @@ public final class SnapshotReader: Sendable {
         guard fMajor == major, fMinor == minor else {
             throw fail(.invalidValue, "header says format \(major).\(minor) but the footer says \(fMajor).\(fMinor)", offset: footerAt + 16)
         }
-        guard flags == 0 else {
+        guard flags & ~FileLayout.deltaFlag == 0 else {
             throw SnapshotError(.unknownFlags, "header flags 0x\(String(flags, radix: 16)) name features this reader does not know",
                                 at: SnapshotLocation(file: file, offset: 12), hint: "Use a newer Cairn release.")
+        }
+        let delta = flags & FileLayout.deltaFlag != 0
+        guard !delta || minor >= FileLayout.deltaMinorVersion else {
+            throw fail(.invalidValue, "header sets the delta flag but says format \(major).\(minor); deltas are format 1.1 or later", offset: 12)
         }
         guard indexOffset >= UInt64(FileLayout.headerSize), indexLength >= UInt64(FileLayout.blockHeaderSize),
               indexOffset <= footerAt, indexLength == footerAt - indexOffset
@@ -97,7 +106,8 @@ public final class SnapshotReader: Sendable {
         } catch {
             throw fail(error.code, "index block: \(error.message)", offset: indexOffset)
         }
-        self.index = try SnapshotIndex.decode(raw, dataEnd: indexOffset, file: file)
+        self.index = try SnapshotIndex.decode(raw, dataEnd: indexOffset, file: file, delta: delta)
+        self.indexCRC = bh.crc
         self.indexOffset = indexOffset
         self.indexLength = indexLength
         self.version = (major, minor)
@@ -170,13 +180,20 @@ public final class SnapshotReader: Sendable {
         for b in segment.blocks.range {
             let raw = try readBlock(b, at: location)
             let entries: [KeyedEntry]
-            do { entries = try KeyedEntry.decodeAll(raw) } catch {
+            do { entries = try KeyedEntry.decodeAll(raw, tombstones: isDelta) } catch {
                 var loc = location
                 loc.block = b
                 loc.offset = index.blocks[b].offset
                 throw SnapshotError(error.code, "in decoded block at byte \(error.offset): \(error.message)", at: loc, hint: SnapshotError.damagedHint)
             }
-            for e in entries { try body(e) }
+            for e in entries {
+                if e.isReset && (b != segment.blocks.first || e.key.lowerBound != 1) {
+                    var loc = location
+                    loc.block = b
+                    throw SnapshotError(.invalidValue, "a reset mark that is not the first entry of its key group", at: loc, hint: SnapshotError.damagedHint)
+                }
+                try body(e)
+            }
         }
     }
 }

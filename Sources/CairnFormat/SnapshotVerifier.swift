@@ -102,6 +102,7 @@ public struct SnapshotVerifier: Sendable {
             let validator = d.valueSerializer.flatMap { idx.serializers[$0].schema }.map(SchemaValidator.init)
             let loc = reader.location(operator: oi, subtask: subtask, state: d.name, keyGroup: seg.keyGroup)
             var scan = KeyedSegmentCheck(keyGroup: seg.keyGroup, maxParallelism: op.info.maxParallelism, validator: validator)
+            scan.tombstones = reader.isDelta
             var intact = true
             for b in seg.blocks.range {
                 guard let raw = read(b, loc) else { intact = false; continue }
@@ -173,6 +174,8 @@ struct KeyedSegmentCheck {
     let keyGroup: Int
     let maxParallelism: Int
     let validator: SchemaValidator?
+    /// Deltas may hold tombstones (flag bit 3, format spec §13.2).
+    var tombstones = false
     var entries = 0
     /// The previous entry's (key, namespace, userKey), kept across blocks.
     private var previous: ([UInt8], [UInt8], [UInt8])?
@@ -195,8 +198,19 @@ struct KeyedSegmentCheck {
             while c.position < c.end {
                 let start = c.position
                 let flags = try c.byte()
-                guard flags & 0xF8 == 0 else {
+                guard flags & (tombstones ? 0xE0 : 0xF8) == 0 else {
                     throw DecodeError(.unknownFlags, "entry flags 0x\(String(flags, radix: 16)) set unknown bits", at: start)
+                }
+                if flags & 0x10 != 0 {
+                    guard flags == 0x10, entries == 0 else {
+                        throw DecodeError(.invalidValue, "a reset mark must be alone and first in its key group", at: start)
+                    }
+                    entries += 1
+                    continue
+                }
+                let tombstone = flags & 8 != 0
+                guard !tombstone || flags & 1 == 0 else {
+                    throw DecodeError(.invalidValue, "a tombstone (flag bit 3) must not carry a TTL (flag bit 0)", at: start)
                 }
                 func field() throws(DecodeError) -> Range<Int> {
                     let n = try c.length()
@@ -206,7 +220,7 @@ struct KeyedSegmentCheck {
                 let key = try field()
                 let ns = flags & 2 != 0 ? try field() : empty
                 let uk = flags & 4 != 0 ? try field() : empty
-                let value = try field()
+                let value = tombstone ? empty : try field()
                 if flags & 1 != 0 { try c.skip(8) }
                 entries += 1
                 if firstProblem == nil {
@@ -227,7 +241,7 @@ struct KeyedSegmentCheck {
                     if !ordered && firstProblem == nil {
                         firstProblem = DecodeError(.outOfOrder, "entries are not in strictly ascending (key, namespace, userKey) order at key 0x\(Hex.encode(slice(key).prefix(32)))", at: start)
                     }
-                    if let validator, !reportedSchema, firstProblem == nil {
+                    if let validator, !tombstone, !reportedSchema, firstProblem == nil {
                         do { try validator.validate(block, value) } catch {
                             reportedSchema = true
                             firstProblem = DecodeError(error.code, "value of key 0x\(Hex.encode(slice(key).prefix(32))) does not match its schema: \(error.message)", at: start)

@@ -50,13 +50,29 @@ public final class SnapshotWriter {
     private var block = ByteWriter(capacity: 1 << 16)
     private var entryScratch = ByteWriter(capacity: 4096)
 
-    public init(sink: any ByteSink, metadata: SnapshotMetadata, options: WriterOptions = WriterOptions()) throws(IOError) {
+    /// The base when writing a delta (format spec §13).
+    public let base: DeltaBase?
+
+    /// Starts a snapshot. With a `base`, the snapshot is a delta on it: its structure (operators, states, subtasks,
+    /// operator state, channels, splits) is complete as usual, but its keyed state holds only what changed since the
+    /// base — `append` for entries added or changed, `appendTombstone` for entries removed; unchanged keys are
+    /// simply not written. Readers merge it with the base (`SnapshotChain`), which must stay next to it as `base.file`.
+    public init(sink: any ByteSink, metadata: SnapshotMetadata, options: WriterOptions = WriterOptions(), base: DeltaBase? = nil) throws {
+        if let base {
+            guard DeltaBase.isValidFileName(base.file) else {
+                throw WriterError("base file name '\(base.file)' must be a plain file name: a delta's base lives in the same directory")
+            }
+            guard base.depth >= 1, base.depth <= FileLayout.maxChainDepth else {
+                throw WriterError("a delta chain may be at most \(FileLayout.maxChainDepth) deep; compact it (`cairn rewrite --compact`) first")
+            }
+        }
         self.sink = sink
         self.metadata = metadata
         self.options = options
+        self.base = base
         self.keyed = KeyedBlockBuilder(options: options)
         self.compressors = (0..<max(1, options.compressionThreads)).map { _ in BlockCompressor(options.compression) }
-        try sink.write(FileLayout.header())
+        try sink.write(FileLayout.header(delta: base != nil))
     }
 
     /// Registers a serializer and returns its id for state descriptors.
@@ -170,6 +186,34 @@ public final class SnapshotWriter {
     public func append(
         key: [UInt8], namespace: [UInt8]? = nil, userKey: [UInt8]? = nil, value: [UInt8], ttl: Int64? = nil
     ) throws {
+        try appendEntry(key: key, namespace: namespace, userKey: userKey, value: value, ttl: ttl)
+    }
+
+    /// In a delta, records that the entry at (key, namespace, userKey) was removed since the base. Tombstones sort
+    /// among the entries like any other entry.
+    public func appendTombstone(key: [UInt8], namespace: [UInt8]? = nil, userKey: [UInt8]? = nil) throws {
+        guard base != nil else { throw WriterError("tombstones belong to a delta; this writer has no base") }
+        try appendEntry(key: key, namespace: namespace, userKey: userKey, value: nil, ttl: nil)
+    }
+
+    /// In a delta, starts key group `keyGroup` with a reset mark: the base's entries of the key group are dropped and
+    /// the entries that follow are the whole key group. Cheaper than listing changes when most of a key group
+    /// changed (windows that move on, state rebuilt each checkpoint).
+    public func appendReset(keyGroup kg: Int) throws {
+        guard base != nil else { throw WriterError("a reset mark belongs to a delta; this writer has no base") }
+        guard let range = keyedRange else { throw WriterError("appendReset outside keyed state") }
+        guard range.contains(kg) else { throw WriterError("key group \(kg) does not belong to this subtask's range \(range)") }
+        guard kg > segmentKeyGroup else { throw WriterError("a reset mark comes first in its key group, before any entry: key group \(kg) after \(segmentKeyGroup)") }
+        try closeSegment()
+        segmentKeyGroup = kg
+        segmentFirstBlock = blockCount
+        segmentEntries = 1
+        entryCount += 1
+        keyed.resetOrder()
+        keyed.appendReset()
+    }
+
+    private func appendEntry(key: [UInt8], namespace: [UInt8]?, userKey: [UInt8]?, value: [UInt8]?, ttl: Int64?) throws {
         guard let range = keyedRange else { throw WriterError("append outside keyed state") }
         let kg = KeyGroupRange.keyGroup(ofKey: key, maxParallelism: keyedMaxParallelism)
         guard range.contains(kg) else {
@@ -188,7 +232,8 @@ public final class SnapshotWriter {
         guard keyed.checkOrder(key: key, namespace: namespace, userKey: userKey) else {
             throw WriterError("entries of key group \(kg) must be in strictly ascending (key, namespace, userKey) order")
         }
-        let size = KeyedBlockBuilder.size(key: key.count, namespace: namespace?.count, userKey: userKey?.count, value: value.count, ttl: ttl != nil)
+        var size = KeyedBlockBuilder.size(key: key.count, namespace: namespace?.count, userKey: userKey?.count, value: value?.count ?? 0, ttl: ttl != nil)
+        if value == nil { size -= 1 }
         guard size <= FileLayout.maxDataBlockRawLength else {
             throw WriterError("one entry of \(size) bytes exceeds the 64 MiB block limit")
         }
@@ -430,7 +475,7 @@ public final class SnapshotWriter {
         try ensureNoOperator()
         try submitPending()
         try writeInFlight()
-        let index = SnapshotIndex(metadata: metadata, serializers: serializers, blocks: blocks, operators: operators)
+        let index = SnapshotIndex(metadata: metadata, serializers: serializers, blocks: blocks, operators: operators, base: base)
         let raw = index.encode()
         guard raw.count <= FileLayout.maxIndexRawLength else { throw WriterError("the index exceeds 1 GiB") }
         let (codec, stored) = compressors[0].compress(raw)
@@ -441,7 +486,7 @@ public final class SnapshotWriter {
         let indexLength = UInt64(FileLayout.blockHeaderSize + stored.count)
         try sink.write(header.bytes())
         try sink.write(stored)
-        try sink.write(FileLayout.footer(indexOffset: indexOffset, indexLength: indexLength))
+        try sink.write(FileLayout.footer(indexOffset: indexOffset, indexLength: indexLength, delta: base != nil))
         try sink.commit()
         finished = true
         let storedData = blocks.reduce(UInt64(0)) { $0 + UInt64($1.storedLength) }

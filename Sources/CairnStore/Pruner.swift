@@ -77,7 +77,28 @@ public struct Pruner: Sendable {
                 for s in members where (s.createdDate.map { now.timeIntervalSince($0) <= within } ?? true) { keepIDs.insert(s.id) }
             }
         }
+        keepIDs.formUnion(basesNeeded(by: keepIDs, in: snapshots))
         return (snapshots.filter { keepIDs.contains($0.id) }, snapshots.filter { !keepIDs.contains($0.id) })
+    }
+
+    /// The snapshots that kept deltas are written on, down each chain (format spec §13): a delta's manifest names
+    /// its base (`baseFile`, `baseSnapshotId`, `baseIndexCRC`), which is the native snapshot of the same group with
+    /// that file name and snapshot id (and index CRC, where recorded). A delta is never kept without its base.
+    static func basesNeeded(by kept: Set<String>, in snapshots: [SnapshotManifest]) -> Set<String> {
+        var needed = Set<String>()
+        var queue = snapshots.filter { kept.contains($0.id) }
+        while let m = queue.popLast() {
+            guard let file = m.attributes["baseFile"], let id = m.attributes["baseSnapshotId"] else { continue }
+            let group = m.attributes["group"] ?? m.root
+            for b in snapshots where b.kind == m.kind && (b.attributes["group"] ?? b.root) == group
+                && b.attributes["snapshotFile"] == file && b.attributes["snapshotId"] == id
+                && (b.attributes["indexCRC"] == nil || m.attributes["baseIndexCRC"] == nil || b.attributes["indexCRC"] == m.attributes["baseIndexCRC"])
+                && !kept.contains(b.id) && !needed.contains(b.id) {
+                needed.insert(b.id)
+                queue.append(b)
+            }
+        }
+        return needed
     }
 
     public func prune(policy: Policy) async throws -> Report {

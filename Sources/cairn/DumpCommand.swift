@@ -56,8 +56,9 @@ struct DumpCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let state else {
-            let reader = try SnapshotReader(path: source)
-            Terminal.out(try SnapshotDump.json(reader).rendered())
+            // A delta's document also holds its chain's merged keyed state (`merged`).
+            let chain = try SnapshotChain(path: source)
+            Terminal.out(try SnapshotDump.json(chain.top, chain: chain).rendered())
             return
         }
         let query = StateEntryQuery(state: state, key: key, keyGroup: keyGroup, limit: limit, raw: raw)

@@ -21,6 +21,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
             Examples:
               cairn generate demo --checkpoints 3
+              cairn generate demo --checkpoints 5 --incremental
               cairn generate one.cairn --preset tiny --seed 7
             """)
 
@@ -45,6 +46,9 @@ struct GenerateCommand: AsyncParsableCommand {
     @Flag(help: "Keys appear but never expire, like state without a TTL: keyed state grows with every checkpoint.")
     var leak = false
 
+    @Flag(help: "Write chk-1 in full and every later checkpoint as a delta on the one before (format 1.1): only the keys that changed, and tombstones for those removed.")
+    var incremental = false
+
     @Option(help: "Block compression: zstd, zstd:LEVEL, lz4 or none.")
     var compression: String = "zstd:1"
 
@@ -57,6 +61,9 @@ struct GenerateCommand: AsyncParsableCommand {
         }
         guard checkpoints >= 1 && checkpoints <= 10_000 else { throw ValidationError("--checkpoints must be between 1 and 10000") }
         guard changeRate >= 0 && changeRate <= 1 else { throw ValidationError("--change-rate must be between 0 and 1") }
+        if incremental && checkpoints > 1 && dest.hasSuffix(".cairn") {
+            throw ValidationError("--incremental writes a chain of chk-N.cairn files; give a directory")
+        }
         guard CompressionSetting(parsing: compression) != nil else {
             throw ValidationError("--compression must be zstd, zstd:1…22, lz4 or none")
         }
@@ -80,16 +87,19 @@ struct GenerateCommand: AsyncParsableCommand {
             let path = single ? dest : dest + "/chk-\(c).cairn"
             let start = clock.now
             let sink = try AtomicFileSink(path: path)
-            let summary = try job.write(checkpoint: c, to: sink)
+            let base = incremental && c > 1 ? DeltaBase(of: try SnapshotReader(path: dest + "/chk-\(c - 1).cairn"), file: "chk-\(c - 1).cairn") : nil
+            let summary = try job.write(checkpoint: c, to: sink, base: base)
             let elapsed = clock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             written.append(.object([
                 ("path", .string(path)), ("checkpoint", .number(c)), ("fileSize", .number(summary.fileSize)),
                 ("rawBytes", .number(summary.rawBytes)), ("blocks", .number(summary.blockCount)),
-                ("entries", .number(summary.entryCount)), ("seconds", .double((seconds * 1000).rounded() / 1000)),
+                ("entries", .number(summary.entryCount)), ("base", base.map { .string($0.file) } ?? .null),
+                ("seconds", .double((seconds * 1000).rounded() / 1000)),
             ]))
             if !json {
-                Terminal.out("wrote \(path): \(ByteCount.format(Int64(summary.fileSize))) (\(ByteCount.format(Int64(summary.rawBytes))) raw, \(summary.blockCount) blocks, \(summary.entryCount) keyed entries) in \(ByteCount.fixed(seconds, 2)) s")
+                let what = base.map { "delta on \($0.file), " } ?? ""
+                Terminal.out("wrote \(path): \(ByteCount.format(Int64(summary.fileSize))) (\(what)\(ByteCount.format(Int64(summary.rawBytes))) raw, \(summary.blockCount) blocks, \(summary.entryCount) keyed entries) in \(ByteCount.fixed(seconds, 2)) s")
             }
         }
         if json { Terminal.out(JSONValue.array(written).rendered()) }

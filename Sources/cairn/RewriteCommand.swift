@@ -30,12 +30,17 @@ struct RewriteCommand: AsyncParsableCommand {
 
             Operators are named by uid, by operator id (32 hex digits) or by name.
 
+            --compact folds a native delta (format 1.1, written by an engine or `cairn generate --incremental`) and \
+            the chain of bases next to it into one full snapshot; the output is compared entry by entry with the \
+            merged chain before it is moved into place. Other options apply to full snapshots: compact first.
+
             Examples:
               cairn rewrite chk-42.cairn out.cairn --drop-operator enrich --rename-uid orders-agg=orders-agg-v2
               cairn rewrite chk-42.cairn out.cairn --set-offset orders-source:orders-3=120000
               cairn rewrite chk-42.cairn out.cairn --expire-ttl --now 2026-11-22T00:00:00Z
               cairn rewrite chk-42.cairn out.cairn --migrate plan.yaml
               cairn rewrite chk-42.cairn out.cairn --parallelism orders-agg=8 --drop-inflight
+              cairn rewrite chk-45.cairn full-45.cairn --compact
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v2 --rename-uid throttle=throttle-v2
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v3 --drop-state keyed-state/last-seen
               cairn rewrite savepoint-57e8bf-43f656e178e1 sp-v3 --expire-ttl --now 2026-12-01T00:00:00Z --ttl keyed-state/count=1h
@@ -98,6 +103,9 @@ struct RewriteCommand: AsyncParsableCommand {
     @Flag(name: .customLong("copy-files"), help: "Flink: copy every referenced file under DEST (or NEW_BASE) instead of referencing it in place.")
     var copyFiles = false
 
+    @Flag(help: "Fold a delta and the chain of bases it was written on into one full snapshot (native; verified equal to the merged chain).")
+    var compact = false
+
     @Flag(help: "Print what was done as JSON.")
     var json = false
 
@@ -138,6 +146,7 @@ struct RewriteCommand: AsyncParsableCommand {
         plan.dropStates = dropState
         plan.ttl = try ttl.map { s throws(UsageError) in try RewritePlan.TTLSetting(parsing: s) }
         plan.relocation = relocate.map { RewritePlan.Relocation(from: relocateFrom, to: $0, mode: copyFiles ? .copy : .reference) }
+        plan.compact = compact
         return plan
     }
 
@@ -164,6 +173,8 @@ struct RewriteCommand: AsyncParsableCommand {
 
     private static func rewrite(_ view: any SnapshotView, source: String, dest: String, plan: RewritePlan) throws -> RewriteReport {
         switch view {
+        case is FlinkSnapshot where plan.compact:
+            throw UsageError("--compact folds native delta chains; \(source) is a Flink snapshot")
         case let flink as FlinkSnapshot where dest.hasSuffix(".cairn"):
             return try convert(flink, source: source, dest: dest, plan: plan)
         case let flink as FlinkSnapshot:
@@ -173,6 +184,15 @@ struct RewriteCommand: AsyncParsableCommand {
             }
             return try FlinkRewriter.rewrite(flink, source: source, to: dest, plan: plan)
         default:
+            if plan.compact {
+                guard plan.isCompactionOnly else {
+                    throw UsageError("--compact takes only --compression; compact first, then rewrite the full snapshot with the other options")
+                }
+                guard case .path = SnapshotSource(source) else {
+                    throw UsageError("\(source): a chain is compacted from local files; pull the delta and its bases first")
+                }
+                return try ChainCompactor.compact(source: source, to: dest, compression: plan.compression)
+            }
             guard plan.flinkOnlyOptions.isEmpty else {
                 throw UsageError("\(plan.flinkOnlyOptions.joined(separator: ", ")) apply to Flink snapshots; a native snapshot records TTLs and takes --expire-ttl, --migrate, --max-parallelism N")
             }

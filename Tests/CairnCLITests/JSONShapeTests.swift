@@ -45,8 +45,10 @@ struct JSONShapeTests {
         let examples = CLI.root.appendingPathComponent("docs/examples").path
         return [
             ("generate", ["generate", gen, "--preset", "tiny", "--checkpoints", "2", "--json"]),
+            ("generate", ["generate", dir.appendingPathComponent("incremental").path, "--preset", "tiny", "--checkpoints", "2", "--incremental", "--json"]),
             ("inspect", ["inspect", gen + "/chk-2.cairn", "--json", "--deep", "--top", "3"]),
             ("inspect", ["inspect", gen + "/chk-2.cairn", "--json", "--by", "key-group"]),
+            ("inspect", ["inspect", dir.appendingPathComponent("incremental/chk-2.cairn").path, "--json"]),
             ("inspect", ["inspect", job + "/chk-5", "--json"]),
             ("inspect", ["inspect", flink + "/2.3/unaligned", "--json", "--deep"]),
             ("validate", ["validate", gen + "/chk-2.cairn", "--json", "--deep"]),

@@ -17,7 +17,7 @@ enum VectorCatalog {
             ("typed-values", try typed()),
             ("operator-state", try operatorState()),
             ("channels-splits", try channelsAndSplits()),
-        ]
+        ] + (try deltaChain())
     }
 
     /// Invalid vectors by file name, with the error code a reader must report.
@@ -39,8 +39,12 @@ enum VectorCatalog {
         minor[11] = 1  // header says 1.1, footer 1.0
         out.append(("version-mismatch", minor, .invalidValue))
         var flags = good
-        flags[15] = 1
+        flags[15] = 2  // bit 0 is DELTA (format 1.1); bit 1 is unknown
         out.append(("unknown-flags", flags, .unknownFlags))
+        var deltaOnOld = good
+        deltaOnOld[15] = 1  // DELTA in a 1.0 header
+        out.append(("delta-flag-in-1.0", deltaOnOld, .invalidValue))
+        out.append(("delta-missing-base", try deltaMissingBase(), .invalidValue))
         // A flipped bit in the stored bytes of the first data block.
         var block = good
         block[16 + 16 + 2] ^= 0x10
@@ -58,9 +62,9 @@ enum VectorCatalog {
                          jobName: "vector job", createdAt: createdAt, mode: mode, properties: properties)
     }
 
-    static func write(_ meta: SnapshotMetadata, _ compression: CompressionSetting = .none, _ body: (SnapshotWriter) throws -> Void) throws -> [UInt8] {
+    static func write(_ meta: SnapshotMetadata, _ compression: CompressionSetting = .none, base: DeltaBase? = nil, _ body: (SnapshotWriter) throws -> Void) throws -> [UInt8] {
         let sink = MemorySink()
-        let w = try SnapshotWriter(sink: sink, metadata: meta, options: WriterOptions(compression: compression, minBlockSize: 64, maxBlockSize: 256, cutMaskBits: 2))
+        let w = try SnapshotWriter(sink: sink, metadata: meta, options: WriterOptions(compression: compression, minBlockSize: 64, maxBlockSize: 256, cutMaskBits: 2), base: base)
         try body(w)
         try w.finish()
         return sink.bytes
@@ -218,5 +222,90 @@ enum VectorCatalog {
                 try w.endOperator()
             }
         }
+    }
+}
+
+// MARK: Deltas (format spec §13)
+
+extension VectorCatalog {
+    /// A chain: `delta-base` (full), `delta-1` on it (rescaled 2 → 1, values changed, keys added and removed, a new
+    /// state), and `delta-2` on `delta-1` (back to parallelism 2, more changes, one key group reset). Each delta's JSON holds its merged view.
+    static func deltaChain() throws -> [(String, [UInt8])] {
+        let base = try deltaSnapshot(id: "10", parallelism: 2, base: nil) { _, _, i in i < 10 ? .put(UInt64(i)) : .skip }
+        let one = try deltaSnapshot(id: "11", parallelism: 1, base: ("delta-base", base), extraState: true) { _, _, i in
+            switch i {
+            case 0, 5: return .remove
+            case 2, 7: return .put(100 + UInt64(i))
+            case 10, 11: return .put(200 + UInt64(i))  // new keys
+            case 12: return .remove  // a key the base never had: no effect
+            default: return .skip
+            }
+        }
+        // Key group 3 starts with a reset mark: its merged entries are only what delta-2 writes for it.
+        let two = try deltaSnapshot(id: "12", parallelism: 2, base: ("delta-1", one), extraState: true, reset: [3]) { _, _, i in
+            switch i {
+            case 0: return .put(300)  // back after its removal
+            case 2: return .remove
+            case 3: return .put(303)
+            default: return .skip
+            }
+        }
+        return [("delta-base", base), ("delta-1", one), ("delta-2", two)]
+    }
+
+    enum Change { case put(UInt64), remove, skip }
+
+    static let counterSchema = Schema.int64
+
+    /// One snapshot of a small keyed job: per key group, keys 0… of that group decide by `change` what is written.
+    static func deltaSnapshot(
+        id: String, parallelism: Int, base: (name: String, bytes: [UInt8])?, extraState: Bool = false, reset: Set<Int> = [],
+        change: (_ keyGroup: Int, _ key: [UInt8], _ i: Int) -> Change
+    ) throws -> [UInt8] {
+        let deltaBase = try base.map { DeltaBase(of: try SnapshotReader(source: MemorySource($0.bytes, name: $0.name + ".cairn")), file: $0.name + ".cairn") }
+        return try write(metadata(id), .none, base: deltaBase) { w in
+            let ser = w.addSerializer(.typed(counterSchema, version: 1))
+            let op = OperatorInfo(id: OperatorID(derivedFrom: "delta-counter"), uid: "delta-counter", name: "Count per key", parallelism: parallelism, maxParallelism: 4)
+            var states = [
+                StateDescriptor(name: "count", kind: .value, keySerializer: ser, valueSerializer: ser),
+                StateDescriptor(name: "offsets", kind: .operatorList),
+            ]
+            if extraState { states.append(StateDescriptor(name: "seen", kind: .map, keySerializer: ser)) }
+            try w.beginOperator(op, states: states)
+            for s in 0..<parallelism {
+                try w.beginSubtask(s)
+                let range = KeyGroupRange.forSubtask(s, parallelism: parallelism, maxParallelism: 4)
+                try w.beginKeyedState("count", range: range)
+                for kg in range.start..<range.end {
+                    if reset.contains(kg) { try w.appendReset(keyGroup: kg) }
+                    let ks = keys(for: KeyGroupRange(start: kg, count: 1), count: 13, maxParallelism: 4)
+                    for (i, k) in ks.enumerated() {
+                        switch change(kg, k, i) {
+                        case .put(let v): try w.append(key: k, value: TypedValue.int64(Int64(v) * 10 + Int64(kg)).encoded)
+                        case .remove: try w.appendTombstone(key: k)
+                        case .skip: break
+                        }
+                    }
+                }
+                try w.endKeyedState()
+                if extraState {
+                    try w.beginKeyedState("seen", range: range)
+                    if let k = keys(for: range, count: 1, maxParallelism: 4).first {
+                        try w.append(key: k, namespace: [0], userKey: Array(id.utf8), value: [1])
+                    }
+                    try w.endKeyedState()
+                }
+                try w.writeOperatorState("offsets", elements: [Array("\(id)/\(s)".utf8)])
+                try w.endSubtask()
+            }
+            try w.endOperator()
+        }
+    }
+
+    /// A delta whose base is not in the vectors directory: readers must refuse it, naming the base.
+    static func deltaMissingBase() throws -> [UInt8] {
+        let base = try deltaChain()[0].1
+        let identity = DeltaBase(of: try SnapshotReader(source: MemorySource(base, name: "absent.cairn")), file: "absent.cairn")
+        return try write(metadata("11"), .none, base: identity) { _ in }
     }
 }

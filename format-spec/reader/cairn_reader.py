@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Independent reference reader for the Cairn snapshot format 1.0.
+"""Independent reference reader for the Cairn snapshot format 1.1 (full snapshots and deltas, SPEC §13).
 
 Written from format-spec/SPEC.md only.  Standard library plus the PyPI packages
 `lz4` and `zstandard`.
 
-    python3 cairn_reader.py decode FILE.cairn    canonical decoded JSON on stdout
+    python3 cairn_reader.py decode FILE.cairn    canonical decoded JSON on stdout (a delta is merged with
+                                                 its chain, read from the same directory)
     python3 cairn_reader.py check VECTORS_DIR    decode every vector, compare with expectations
     python3 cairn_reader.py selftest             CRC32C and murmur3 against SPEC §3
 
@@ -20,7 +21,9 @@ Choices where the spec does not name the error code (kept consistent throughout)
   invalidVarint      overlong (non-canonical) varint, or one that overflows 64 bits
   unknownTag         unknown index section tag without the high bit; unknown schema tag
   unknownKind        unknown block kind / codec / state-descriptor kind / split positionType
-  unknownFlags       header flags != 0; keyed-entry flag bits 3-7 set
+  unknownFlags       header flags other than DELTA; keyed-entry flag bits 5-7 set, bits 3-4 outside a delta
+  (missing base)     a delta's base that is missing or differs from the recorded identity is
+                     invalidValue, naming both files
   outOfOrder         any "strictly ascending" rule, including duplicates; section order
   invalidValue       every other MUST (enum values, bool, ranges, counts, references,
                      header/table mismatch, block kind of a unit, key group of a key, ...)
@@ -62,7 +65,9 @@ PRIMITIVES = {0x01: "boolean", 0x02: "int32", 0x03: "int64", 0x04: "float32",
               0x05: "float64", 0x06: "string", 0x07: "bytes"}
 ROLE_NAMES = ["managed-operator-state", "raw-operator-state", "managed-keyed-state", "raw-keyed-state",
               "input-channels", "output-subpartitions"]
-SECTION_NAMES = {1: "METADATA", 2: "SERIALIZERS", 3: "BLOCKS", 4: "OPERATORS"}
+SECTION_NAMES = {1: "METADATA", 2: "SERIALIZERS", 3: "BLOCKS", 4: "OPERATORS", 5: "BASE"}
+DELTA_FLAG = 0x1
+MAX_CHAIN_DEPTH = 1024
 
 
 def is_extension_kind(kind):
@@ -829,9 +834,26 @@ class OperatorsReader:
                 "shardId": cur.string("shardId"), "sequenceNumber": cur.string("sequenceNumber")}
 
 
-def read_index(content, index_offset):
-    """Sections (§6): METADATA, SERIALIZERS, BLOCKS, OPERATORS in that order, each once;
-    optional sections (tag >= 0x80) anywhere after METADATA are skipped."""
+def read_base(cur):
+    """BASE (§13.1): where the delta's base is and what it must be."""
+    at = cur.pos
+    name = cur.string("base file")
+    if name in ("", ".", "..") or any(c in name for c in "/\\\0"):
+        raise cur.error("invalidValue", f"base file name {name!r} is not a plain file name", at)
+    base = {"file": name, "snapshotId": cur.string("base snapshotId"),
+            "fileSize": cur.varint("base file size"), "indexCRC": f"{cur.u32('base index CRC'):08x}"}
+    at = cur.pos
+    depth = cur.varint("depth")
+    if not 1 <= depth <= MAX_CHAIN_DEPTH:
+        raise cur.error("invalidValue", f"chain depth {depth} outside 1..{MAX_CHAIN_DEPTH}", at)
+    base["depth"] = depth
+    return base
+
+
+def read_index(content, index_offset, delta=False):
+    """Sections (§6): METADATA, SERIALIZERS, BLOCKS, OPERATORS (and BASE in a delta) in that
+    order, each once; optional sections (tag >= 0x80) anywhere after METADATA are skipped."""
+    last = 5 if delta else 4
     cur = Cursor(content, where="index")
     found = {}
     expected = 1
@@ -844,6 +866,8 @@ def read_index(content, index_offset):
             if expected == 1:
                 raise cur.error("outOfOrder", f"optional section 0x{tag:02x} before METADATA", start)
             continue
+        if tag == 5 and not delta:
+            raise cur.error("invalidValue", "BASE section in a snapshot without the DELTA flag", start)
         if tag not in SECTION_NAMES:
             raise cur.error("unknownTag", f"unknown required section tag 0x{tag:02x}", start)
         if tag != expected:
@@ -858,6 +882,8 @@ def read_index(content, index_offset):
                 found["serializers"] = read_serializers(body)
             elif tag == 3:
                 found["blocks"] = read_blocks_table(body, index_offset)
+            elif tag == 5:
+                found["base"] = read_base(body)
             else:
                 reader = OperatorsReader(body, found["serializers"], found["blocks"])
                 found["operators"] = reader.read()
@@ -866,7 +892,7 @@ def read_index(content, index_offset):
         except CairnError as e:
             raise e.within(f"section {name}")
         expected += 1
-    if expected <= 4:
+    if expected <= last:
         raise cur.error("truncated", f"the index ends before section {SECTION_NAMES[expected]}")
     # Every data block is referenced exactly once (§4); extension blocks (0x40-0x7E) belong to
     # optional sections this reader does not know, so they are exempt.
@@ -905,8 +931,10 @@ def open_file(data):
     if (f_major, f_minor) != (h_major, h_minor):
         fail("invalidValue", f"footer version {f_major}.{f_minor} at file offset {foot + 16} "
                              f"differs from header version {h_major}.{h_minor}")
-    if flags != 0:
+    if flags & ~DELTA_FLAG:
         fail("unknownFlags", f"header flags 0x{flags:08x} at file offset 12")
+    if flags & DELTA_FLAG and h_minor < 1:
+        fail("invalidValue", f"header sets DELTA but says format {h_major}.{h_minor} at file offset 10")
     if index_offset < HEADER_SIZE or index_offset + index_length != foot:
         fail("lengthOutOfBounds", f"index at file offset {index_offset} with length {index_length} "
                                   f"does not end at the footer (file offset {foot})")
@@ -929,7 +957,8 @@ def open_file(data):
     if h["codec"] == 0 and h["storedLength"] != h["rawLength"]:
         fail("invalidValue", f"{where}: codec none but storedLength != rawLength")
     stored = data[index_offset + 16:index_offset + 16 + h["storedLength"]]
-    return h_major, h_minor, index_offset, decompress(stored, h["codec"], h["rawLength"], where)
+    content = decompress(stored, h["codec"], h["rawLength"], where)
+    return h_major, h_minor, index_offset, content, bool(flags & DELTA_FLAG), h["crc"]
 
 
 def load_block(data, n, entry):
@@ -971,7 +1000,7 @@ class UnitContent:
             fail("invalidValue", f"{self.what}: blocks hold {self.seen} items, index says {self.count}")
 
 
-def decode_keyed_unit(unit, op, contents, serializers):
+def decode_keyed_unit(unit, op, contents, serializers, delta=False):
     desc = op["states"][unit["state"]]
     schema = None
     if desc["valueSerializer"] is not None:
@@ -983,11 +1012,31 @@ def decode_keyed_unit(unit, op, contents, serializers):
         for cur in UnitContent(contents, seg["span"], seg["count"], f"key group {kg}"):
             start = cur.pos
             flags = cur.u8("entry flags")
-            if flags & 0xF8:
-                raise cur.error("unknownFlags", f"entry flags 0x{flags:02x} set bits 3-7", start)
+            if flags & (0xE0 if delta else 0xF8):
+                raise cur.error("unknownFlags", f"entry flags 0x{flags:02x} set unknown bits", start)
+            if flags & 0x10:
+                if flags != 0x10 or entries:
+                    raise cur.error("invalidValue", "a reset mark must be alone and first in its key group", start)
+                entries.append({"reset": True})
+                continue
+            tombstone = bool(flags & 8)
+            if tombstone and flags & 1:
+                raise cur.error("invalidValue", "a tombstone carries a TTL", start)
             key = cur.bytes_("key")
             ns = cur.bytes_("namespace") if flags & 2 else None
             uk = cur.bytes_("userKey") if flags & 4 else None
+            if tombstone:
+                actual_kg = murmur3_32(key) % op["maxParallelism"]
+                if actual_kg != kg:
+                    raise cur.error("invalidValue", f"tombstone key {key.hex()} hashes to key group "
+                                                    f"{actual_kg}, segment is key group {kg}", start)
+                triple = (key, ns or b"", uk or b"")
+                if not ascending(prev, triple):
+                    raise cur.error("outOfOrder", f"tombstone (key {key.hex()}) not strictly ascending", start)
+                prev = triple
+                entries.append({"key": key.hex(), "namespace": None if ns is None else ns.hex(),
+                                "userKey": None if uk is None else uk.hex(), "tombstone": True})
+                continue
             value = cur.bytes_("value")
             value_start = cur.pos - len(value)
             ttl = cur.i64("ttl") if flags & 1 else None
@@ -1047,7 +1096,7 @@ def decode_channel(unit, contents):
             "channel": channel, "buffers": buffers}
 
 
-def decode_subtask(st, op, contents, serializers):
+def decode_subtask(st, op, contents, serializers, delta=False):
     """The data of one subtask's units; errors name the state or channel."""
     def state_of(u):
         return f"state {op['states'][u['state']]['name']!r}"
@@ -1061,7 +1110,7 @@ def decode_subtask(st, op, contents, serializers):
         data = b"".join(contents[n] for n in u["span"])
         out["opaque"].append({k: v for k, v in u.items() if k != "span"} | {"data": data.hex()})
     for key, fn, where in (
-            ("keyed", lambda u: decode_keyed_unit(u, op, contents, serializers), state_of),
+            ("keyed", lambda u: decode_keyed_unit(u, op, contents, serializers, delta), state_of),
             ("operatorState", lambda u: decode_operator_state(u, op, contents), state_of),
             ("channels", lambda u: decode_channel(u, contents), channel_of)):
         for u in st[key]:
@@ -1072,10 +1121,12 @@ def decode_subtask(st, op, contents, serializers):
     return out
 
 
-def decode(data):
-    """Decode a whole snapshot into the canonical JSON structure; raises CairnError."""
-    major, minor, index_offset, index_content = open_file(data)
-    idx = read_index(index_content, index_offset)
+def decode(data, open_base=None, name="snapshot", depth_seen=0):
+    """Decode a whole snapshot into the canonical JSON structure; raises CairnError.
+    For a delta, `open_base(file_name)` returns the base's bytes (or None if missing); the
+    result then holds `base` and the chain's merged keyed state (`merged`, SPEC §13.3)."""
+    major, minor, index_offset, index_content, delta, index_crc = open_file(data)
+    idx = read_index(index_content, index_offset, delta)
     blocks, serializers = idx["blocks"], idx["serializers"]
     contents = [load_block(data, n, b) for n, b in enumerate(blocks)]
 
@@ -1088,7 +1139,7 @@ def decode(data):
             subtasks = []
             for st in op["subtasks"]:
                 try:
-                    subtasks.append(decode_subtask(st, op, contents, serializers))
+                    subtasks.append(decode_subtask(st, op, contents, serializers, delta))
                 except CairnError as e:
                     raise e.within(f"subtask {st['index']}")
         except CairnError as e:
@@ -1105,7 +1156,7 @@ def decode(data):
             "subtasks": subtasks,
         })
 
-    return {
+    result = {
         "format": {"major": major, "minor": minor},
         "metadata": idx["metadata"],
         "serializers": [{"name": s["name"], "version": s["version"],
@@ -1116,6 +1167,109 @@ def decode(data):
                     "crc": f"{b['crc']:08x}"} for b in blocks],
         "operators": operators,
     }
+    # Kept aside for merging (not part of the JSON).
+    result["_chain"] = {"indexCRC": f"{index_crc:08x}", "size": len(data),
+                        "depth": idx["base"]["depth"] if delta else 0}
+    if delta:
+        base = idx["base"]
+        result["base"] = base
+        if open_base is not None:
+            if depth_seen >= MAX_CHAIN_DEPTH:
+                fail("invalidValue", f"{name}: chain longer than {MAX_CHAIN_DEPTH}")
+            base_data = open_base(base["file"])
+            if base_data is None:
+                fail("invalidValue", f"{name}: its base {base['file']} (snapshot {base['snapshotId']}) "
+                                     f"is missing")
+            below = decode(base_data, open_base, base["file"], depth_seen + 1)
+            got = below["_chain"]
+            differences = []
+            if below["metadata"]["snapshotId"] != base["snapshotId"]:
+                differences.append(f"snapshot id {below['metadata']['snapshotId']}, expected {base['snapshotId']}")
+            if got["size"] != base["fileSize"]:
+                differences.append(f"{got['size']} bytes, expected {base['fileSize']}")
+            if got["indexCRC"] != base["indexCRC"]:
+                differences.append(f"index CRC {got['indexCRC']}, expected {base['indexCRC']}")
+            if got["depth"] + 1 != base["depth"]:
+                differences.append(f"chain depth {got['depth'] + 1}, expected {base['depth']}")
+            if differences:
+                fail("invalidValue", f"{base['file']} is not the base {name} was written on: "
+                                     + "; ".join(differences))
+            result["merged"] = merge_chain(result, below)
+    return result
+
+
+def keyed_groups(decoded):
+    """(operator id, state name) -> {key group: entries}, and operator id -> maxParallelism,
+    from a decoded snapshot: its merged view if it is a delta, else its own entries."""
+    groups, max_par = {}, {}
+    for op in decoded["operators"]:
+        max_par[op["id"]] = op["maxParallelism"]
+    source = decoded["merged"]["operators"] if "merged" in decoded else decoded["operators"]
+    for op in source:
+        for st in op["subtasks"]:
+            for unit in st["keyed"]:
+                per = groups.setdefault((op["id"], unit["state"]), {})
+                for g in unit["groups"]:
+                    per[g["keyGroup"]] = g["entries"]
+    return groups, max_par
+
+
+def merge_chain(delta, base):
+    """SPEC §13.3: the delta's structure; per key group, base entries with the delta's applied."""
+    base_groups, base_max = keyed_groups(base)
+
+    def position(e):
+        return (bytes.fromhex(e["key"]), bytes.fromhex(e["namespace"] or ""),
+                bytes.fromhex(e["userKey"] or ""))
+
+    operators = []
+    for op in delta["operators"]:
+        subtasks = []
+        for st in op["subtasks"]:
+            keyed = []
+            for unit in st["keyed"]:
+                key = (op["id"], unit["state"])
+                below = base_groups.get(key)
+                if below is not None and base_max[op["id"]] != op["maxParallelism"]:
+                    fail("invalidValue", f"operator {op['id']}: max parallelism {op['maxParallelism']} "
+                                         f"in the delta, {base_max[op['id']]} in its base")
+                own = {g["keyGroup"]: g["entries"] for g in unit["groups"]}
+                groups = []
+                for kg in range(unit["keyGroupStart"], unit["keyGroupStart"] + unit["keyGroupCount"]):
+                    changes = own.get(kg, [])
+                    if changes and changes[0].get("reset"):
+                        merged, changes = {}, changes[1:]
+                    else:
+                        merged = {position(e): e for e in (below or {}).get(kg, [])}
+                    for e in changes:
+                        if e.get("tombstone"):
+                            merged.pop(position(e), None)
+                        else:
+                            merged[position(e)] = e
+                    if merged:
+                        groups.append({"keyGroup": kg, "entries": [merged[p] for p in sorted(merged)]})
+                keyed.append({"state": unit["state"], "keyGroupStart": unit["keyGroupStart"],
+                              "keyGroupCount": unit["keyGroupCount"], "groups": groups})
+            subtasks.append({"index": st["index"], "keyed": keyed})
+        operators.append({"id": op["id"], "subtasks": subtasks})
+    return {"operators": operators}
+
+
+def public(result):
+    """The canonical JSON: without the values kept for merging."""
+    return {k: v for k, v in result.items() if k != "_chain"}
+
+
+def base_opener(path):
+    directory = os.path.dirname(os.path.abspath(path))
+
+    def open_base(name):
+        try:
+            with open(os.path.join(directory, name), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+    return open_base
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1130,7 +1284,7 @@ def cmd_decode(path):
         print(f"cannot read {path}: {e}", file=sys.stderr)
         return 2
     try:
-        result = decode(data)
+        result = public(decode(data, base_opener(path), os.path.basename(path)))
     except CairnError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -1158,7 +1312,7 @@ def cmd_check(vectors_dir):
             with open(expected_path, encoding="utf-8") as f:
                 expected = json.load(f)
             with open(path, "rb") as f:
-                actual = decode(f.read())
+                actual = public(decode(f.read(), base_opener(path), name))
             # Round-trip through JSON so that tuples/lists compare like the parsed expectation.
             actual = json.loads(json.dumps(actual))
             if actual == expected:
@@ -1182,7 +1336,7 @@ def cmd_check(vectors_dir):
             report(False, name, str(e))
             continue
         try:
-            decode(data)
+            decode(data, base_opener(path), name)
             report(False, name, f"decoded without error, expected {want}")
         except CairnError as e:
             report(e.code == want, name, f"got {e}, expected {want}")

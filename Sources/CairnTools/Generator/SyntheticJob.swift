@@ -122,16 +122,18 @@ public struct SyntheticJob: Sendable {
 
     // MARK: Writing
 
-    /// Writes checkpoint `c` (1-based) to `sink`.
+    /// Writes checkpoint `c` (1-based) to `sink`; with a `base` (checkpoint `c - 1`, full or itself a delta) as a
+    /// delta holding only the keyed entries that changed since it, and tombstones for those that went away.
     @discardableResult
-    public func write(checkpoint c: Int, to sink: any ByteSink) throws -> WriteSummary {
+    public func write(checkpoint c: Int, to sink: any ByteSink, base: DeltaBase? = nil) throws -> WriteSummary {
+        guard base == nil || c >= 2 else { throw WriterError("checkpoint 1 has no predecessor to be a delta on") }
         let createdAt = Self.epoch + Int64(c - 1) * Self.interval
         let meta = SnapshotMetadata(
             snapshotId: "\(c)", kind: .checkpoint, engineName: "cairn-generate", engineVersion: "1",
             jobId: Hex.encode(Array(OperatorID(derivedFrom: "job-\(seed)").bytes)), jobName: "orders-analytics (\(preset.name))",
             createdAt: createdAt, mode: mode,
             properties: ["preset": preset.name, "seed": "\(seed)", "changeRate": "\(changeRate)"])
-        let w = try SnapshotWriter(sink: sink, metadata: meta, options: options)
+        let w = try SnapshotWriter(sink: sink, metadata: meta, options: options, base: base)
         let longSer = w.addSerializer(SerializerInfo(name: "org.apache.flink.api.common.typeutils.base.LongSerializer", version: 3))
         let totalsSer = w.addSerializer(.typed(Self.totalsSchema, version: 2))
         let eventsSer = w.addSerializer(.typed(.list(Self.eventSchema), version: 1))
@@ -145,8 +147,8 @@ public struct SyntheticJob: Sendable {
         let ops = operators
         let ordered: [(OperatorInfo, () throws -> Void)] = [
             (ops.source, { try writeSource(w, ops.source, c, splitSer) }),
-            (ops.aggregate, { try writeAggregate(w, ops, c, longSer, voidSer, totalsSer, eventsSer) }),
-            (ops.window, { try writeWindow(w, ops, c, longSer, timeWindowSer, countSer) }),
+            (ops.aggregate, { try writeAggregate(w, ops, c, delta: base != nil, longSer, voidSer, totalsSer, eventsSer) }),
+            (ops.window, { try writeWindow(w, ops, c, delta: base != nil, longSer, timeWindowSer, countSer) }),
             (ops.enricher, { try writeEnricher(w, ops.enricher, c, ruleSer, stringSer) }),
         ].sorted { $0.0.id < $1.0.id }
         for (_, body) in ordered { try body() }
@@ -236,7 +238,32 @@ public struct SyntheticJob: Sendable {
 
     private static let skuPrefix: [UInt8] = Array("SKU-".utf8)
 
-    private func writeAggregate(_ w: SnapshotWriter, _ ops: Operators, _ c: Int, _ longSer: Int, _ voidSer: Int, _ totalsSer: Int, _ eventsSer: Int) throws {
+    /// What a delta at checkpoint `c` writes per key group, in key order: keys that changed at `c` (or appeared) and
+    /// keys that expired since `c - 1` (nil: a tombstone). A full checkpoint writes every live key.
+    func aggregateKeys(_ range: KeyGroupRange, _ buckets: [[UInt32]], expired: [[UInt32]], _ c: Int, delta: Bool) -> [(id: UInt64, removed: Bool)] {
+        guard delta else { return Self.keys(in: range, of: buckets).map { ($0, false) } }
+        var out: [(id: UInt64, removed: Bool)] = []
+        for kg in range.start..<range.end {
+            var keys: [(id: UInt64, removed: Bool)] = buckets[kg].lazy.map { UInt64($0) }.filter { version(of: $0, at: c) == c }.map { ($0, false) }
+            keys += expired[kg].map { (UInt64($0), true) }
+            keys.sort { $0.id < $1.id }
+            out += keys
+        }
+        return out
+    }
+
+    /// Key ids alive at `c - 1` but not at `c`, by key group.
+    func expiredByKeyGroup(_ c: Int) -> [[UInt32]] {
+        var buckets = [[UInt32]](repeating: [], count: preset.maxParallelism)
+        guard c >= 2 else { return buckets }
+        let live = liveKeys(c)
+        for id in liveKeys(c - 1) where !live.contains(id) {
+            buckets[KeyGroupRange.keyGroup(ofKey: Self.keyBytes(id), maxParallelism: preset.maxParallelism)].append(UInt32(truncatingIfNeeded: id))
+        }
+        return buckets
+    }
+
+    private func writeAggregate(_ w: SnapshotWriter, _ ops: Operators, _ c: Int, delta: Bool, _ longSer: Int, _ voidSer: Int, _ totalsSer: Int, _ eventsSer: Int) throws {
         let op = ops.aggregate
         try w.beginOperator(op, states: [
             StateDescriptor(name: "totals", kind: .value, keySerializer: longSer, namespaceSerializer: voidSer, valueSerializer: totalsSer,
@@ -244,13 +271,19 @@ public struct SyntheticJob: Sendable {
             StateDescriptor(name: "recent-events", kind: .list, keySerializer: longSer, namespaceSerializer: voidSer, valueSerializer: eventsSer),
         ])
         let buckets = keysByKeyGroup(c)
+        let expired = delta ? expiredByKeyGroup(c) : []
         var scratch = ByteWriter(capacity: 1 << 16)
         for s in 0..<op.parallelism {
             try w.beginSubtask(s)
             let range = KeyGroupRange.forSubtask(s, parallelism: op.parallelism, maxParallelism: op.maxParallelism)
             // States in name order: "recent-events" < "totals".
+            let keys = aggregateKeys(range, buckets, expired: expired, c, delta: delta)
             try w.beginKeyedState("recent-events", range: range)
-            for id in Self.keys(in: range, of: buckets) {
+            for (id, removed) in keys {
+                if removed {
+                    try w.appendTombstone(key: Self.keyBytes(id))
+                    continue
+                }
                 let v = version(of: id, at: c)
                 scratch.removeAll()
                 encodeEvents(id, v, into: &scratch)
@@ -258,7 +291,11 @@ public struct SyntheticJob: Sendable {
             }
             try w.endKeyedState()
             try w.beginKeyedState("totals", range: range)
-            for id in Self.keys(in: range, of: buckets) {
+            for (id, removed) in keys {
+                if removed {
+                    try w.appendTombstone(key: Self.keyBytes(id))
+                    continue
+                }
                 let v = version(of: id, at: c)
                 scratch.removeAll()
                 totals(id, v).encode(into: &scratch)
@@ -297,42 +334,89 @@ public struct SyntheticJob: Sendable {
         return out
     }
 
-    private func writeWindow(_ w: SnapshotWriter, _ ops: Operators, _ c: Int, _ longSer: Int, _ windowSer: Int, _ countSer: Int) throws {
+    private func writeWindow(_ w: SnapshotWriter, _ ops: Operators, _ c: Int, delta: Bool, _ longSer: Int, _ windowSer: Int, _ countSer: Int) throws {
         let op = ops.window
-        let createdAt = Self.epoch + Int64(c - 1) * Self.interval
         try w.beginOperator(op, states: [
             StateDescriptor(name: "window-contents", kind: .aggregating, keySerializer: longSer, namespaceSerializer: windowSer, valueSerializer: countSer),
             StateDescriptor(name: "_timer_state/event_user-timers", kind: .timers, keySerializer: longSer, namespaceSerializer: windowSer),
         ])
         let buckets = keysByKeyGroup(c)
-        let windowEnd = (createdAt / 60_000 + 1) * 60_000
-        /// Open windows of a key: none, the current one, or the current and the next.
-        func windows(_ id: UInt64) -> [Int64] {
+        let expired = delta ? expiredByKeyGroup(c) : []
+        /// Open windows of a key at checkpoint `c`: none, the current one, or the current and the next.
+        func windows(_ id: UInt64, _ c: Int) -> [Int64] {
+            let windowEnd = ((Self.epoch + Int64(c - 1) * Self.interval) / 60_000 + 1) * 60_000
             let h = hash(id, UInt64(c), 0, 9)
             let active = unit(h) < min(1, 0.3 + popularity(id) * 10)
             guard active else { return [] }
             return h & 0x100 == 0 ? [windowEnd] : [windowEnd, windowEnd + 60_000]
+        }
+        /// Window ends to write per key, ascending: every open one in a full checkpoint; in a delta the ones opened
+        /// since `c - 1` and, as tombstones (true), the ones closed since (a window's value depends only on its end).
+        /// Per key group: whether it starts with a reset mark, then the keys with their window ends. A key group whose
+        /// changes would outnumber its open windows is written whole after a reset mark instead (format spec §13.2).
+        func changes(_ range: KeyGroupRange) -> [(keyGroup: Int, reset: Bool, keys: [(id: UInt64, ends: [(end: Int64, removed: Bool)])])] {
+            func whole(_ kg: Int) -> [(id: UInt64, ends: [(end: Int64, removed: Bool)])] {
+                buckets[kg].map { UInt64($0) }.compactMap { id in
+                    let ends = windows(id, c)
+                    return ends.isEmpty ? nil : (id, ends.map { ($0, false) })
+                }
+            }
+            guard delta else { return (range.start..<range.end).map { ($0, false, whole($0)) } }
+            var groups: [(keyGroup: Int, reset: Bool, keys: [(id: UInt64, ends: [(end: Int64, removed: Bool)])])] = []
+            for kg in range.start..<range.end {
+                var out: [(id: UInt64, ends: [(end: Int64, removed: Bool)])] = []
+                // Keys alive now, and keys that expired since c - 1 (whose windows close).
+                let gone = Set(expired[kg])
+                for raw in (buckets[kg] + expired[kg]).sorted() {
+                    let id = UInt64(raw)
+                    let alive = !gone.contains(raw)
+                    let bornNow = alive && !liveKeys(c - 1).contains(id)
+                    let now = Set(alive ? windows(id, c) : [])
+                    let before = Set(bornNow ? [] : windows(id, c - 1))
+                    let ends = now.subtracting(before).map { ($0, false) } + before.subtracting(now).map { ($0, true) }
+                    if !ends.isEmpty { out.append((id, ends.sorted { $0.0 < $1.0 })) }
+                }
+                let full = whole(kg)
+                let changed = out.reduce(0) { $0 + $1.ends.count }, entire = full.reduce(0) { $0 + $1.ends.count }
+                groups.append(changed > entire ? (kg, true, full) : (kg, false, out))
+            }
+            return groups
         }
         var scratch = ByteWriter()
         for s in 0..<op.parallelism {
             try w.beginSubtask(s)
             let range = KeyGroupRange.forSubtask(s, parallelism: op.parallelism, maxParallelism: op.maxParallelism)
             // "_timer_state/…" < "window-contents".
+            let perGroup = changes(range)
             try w.beginKeyedState("_timer_state/event_user-timers", range: range)
-            for id in Self.keys(in: range, of: buckets) {
-                for end in windows(id) {
-                    let ns = Self.beBytes(end - 60_000) + Self.beBytes(end)
-                    try w.append(key: Self.keyBytes(id), namespace: ns, userKey: Self.beBytes(end - 1), value: [])
-            }
+            for (kg, reset, keys) in perGroup {
+                if reset { try w.appendReset(keyGroup: kg) }
+                for (id, ends) in keys {
+                    for (end, removed) in ends {
+                        let ns = Self.beBytes(end - 60_000) + Self.beBytes(end)
+                        if removed {
+                            try w.appendTombstone(key: Self.keyBytes(id), namespace: ns, userKey: Self.beBytes(end - 1))
+                        } else {
+                            try w.append(key: Self.keyBytes(id), namespace: ns, userKey: Self.beBytes(end - 1), value: [])
+                        }
+                    }
+                }
             }
             try w.endKeyedState()
             try w.beginKeyedState("window-contents", range: range)
-            for id in Self.keys(in: range, of: buckets) {
-                for end in windows(id) {
-                    scratch.removeAll()
-                    TypedValue.int64(Int64(1 + hash(id, UInt64(end), 0, 10) % UInt64(1 + 100 * popularity(id) * 100))).encode(into: &scratch)
-                    try w.append(key: Self.keyBytes(id), namespace: Self.beBytes(end - 60_000) + Self.beBytes(end), value: scratch.bytes)
-            }
+            for (kg, reset, keys) in perGroup {
+                if reset { try w.appendReset(keyGroup: kg) }
+                for (id, ends) in keys {
+                    for (end, removed) in ends {
+                        if removed {
+                            try w.appendTombstone(key: Self.keyBytes(id), namespace: Self.beBytes(end - 60_000) + Self.beBytes(end))
+                            continue
+                        }
+                        scratch.removeAll()
+                        TypedValue.int64(Int64(1 + hash(id, UInt64(end), 0, 10) % UInt64(1 + 100 * popularity(id) * 100))).encode(into: &scratch)
+                        try w.append(key: Self.keyBytes(id), namespace: Self.beBytes(end - 60_000) + Self.beBytes(end), value: scratch.bytes)
+                    }
+                }
             }
             try w.endKeyedState()
             if mode == .unaligned {

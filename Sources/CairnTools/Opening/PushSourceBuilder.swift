@@ -41,6 +41,13 @@ public enum PushSourceBuilder {
         file.boundaries = (reader.index.blocks.map(\.offset) + [reader.indexOffset]).filter { $0 > 0 && $0 < file.size }.sorted()
         var attributes = ["group": "native:" + root, "snapshotFile": FilePaths.lastComponent(path), "snapshotId": meta.snapshotId]
         if !meta.jobId.isEmpty { attributes["jobId"] = meta.jobId }
+        // A delta names its base, so prune keeps the base while the delta is kept (STORE.md §5).
+        attributes["indexCRC"] = String(reader.indexCRC, radix: 16)
+        if let base = reader.index.base {
+            attributes["baseFile"] = base.file
+            attributes["baseSnapshotId"] = base.snapshotId
+            attributes["baseIndexCRC"] = String(base.indexCRC, radix: 16)
+        }
         return PushSource(kind: "native", source: source, root: root, attributes: attributes, files: [file])
     }
 

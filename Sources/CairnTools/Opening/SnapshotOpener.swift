@@ -30,7 +30,8 @@ public enum SnapshotOpener {
             return try FlinkSnapshot(source: source)
         }
         if try isFlink(source) { return try FlinkSnapshot(source: source) }
-        return NativeSnapshot(reader: try SnapshotReader(source: try FileSource(path: source)))
+        // A delta is read with its chain of bases from the same directory (format spec §13).
+        return try NativeSnapshot(path: source)
     }
 
     /// The snapshot a store holds, read in place. Blocks on store reads: call it off the cooperative pool

@@ -79,6 +79,17 @@ struct KeyedStateCursor {
         guard let si = op.states.firstIndex(where: { $0.name == state }) else {
             throw UsageError("\(source): operator \(info.displayName) has no state \"\(state)\"")
         }
+        if let chain = snapshot.chain {
+            // A delta: compare the merged state of its chain, key group by key group.
+            let groups = op.subtasks.flatMap { st in st.keyed.filter { $0.stateIndex == si }.flatMap { Array($0.range.start..<$0.range.end) } }
+            return KeyedStateCursor(info: info, state: state, keyGroups: Array(Set(groups)).sorted()) { g in
+                var out: [[UInt8]: KeyDigest] = [:]
+                for e in try chain.mergedEntries(operator: info.id, state: state, keyGroup: g) {
+                    out[Array(e.keyBytes), default: KeyDigest()].add([e.namespaceBytes, e.userKeyBytes, e.valueBytes])
+                }
+                return out
+            }
+        }
         var segments: [Int: [(Int, KeyGroupSegment)]] = [:]
         for st in op.subtasks {
             for u in st.keyed where u.stateIndex == si {

@@ -39,6 +39,9 @@ public enum NativeRewriter {
         do { reader = try SnapshotReader(path: source) } catch let e as SnapshotError {
             throw NativeRewriteError.invalidInput(source: source, deep: false, problems: [ValidationProblem(e)])
         }
+        if let base = reader.index.base {
+            throw UsageError("\(source) is a delta on \(base.file) (format 1.1); fold its chain into a full snapshot first (cairn rewrite \(source) FULL.cairn --compact), then rewrite that")
+        }
         let resolved = try resolve(plan, index: reader.index)
 
         // The input must be sound before anything is written: a damaged block found half way would waste the

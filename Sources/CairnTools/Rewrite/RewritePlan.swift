@@ -100,6 +100,14 @@ public struct RewritePlan: Sendable {
     public var dropInFlight = false
     public var maxParallelism: Int?
     public var relocation: Relocation?
+    /// Fold a delta chain into a full snapshot (`--compact`, `ChainCompactor`).
+    public var compact = false
+
+    /// True when nothing but `compact` (and compression) is asked for.
+    public var isCompactionOnly: Bool {
+        nativeOnlyOptions.isEmpty && stateOptions.isEmpty && flinkOnlyOptions.isEmpty && dropOperators.isEmpty && renameUIDs.isEmpty
+            && setOffsets.isEmpty && relocation == nil && expireTTLAt == nil && migration == nil && flinkMigration == nil && valueMigrations.isEmpty
+    }
 
     public init() {}
 
