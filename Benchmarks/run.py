@@ -41,26 +41,44 @@ def cli_bench(tool, path):
     return float(speeds[-2]), float(speeds[-1]), (float(ratio[-1]) if ratio else None)
 
 
+def flink_home():
+    """A Flink 2.3 distribution: $CAIRN_FLINK_HOME, /tmp/flink-2.3.0 or the one the restore proofs use."""
+    for d in (os.environ.get("CAIRN_FLINK_HOME"), "/tmp/flink-2.3.0", os.path.join(ROOT, ".build/flink/flink-2.3.0")):
+        if d and os.path.isdir(os.path.join(d, "lib")):
+            return d
+    return None
+
+
 def flink_inspect(rows):
-    """`cairn inspect` of a 1,000-operator × 256-subtask _metadata against Flink's own reader (the fixtures'
-    oracle) on the same file. Runs only where a Flink 2.3 distribution and the compiled oracle exist
-    (Fixtures/flink/generate.sh leaves them in /tmp/flink-2.3.0 and /tmp/cairn-build/2.3.0/oracle)."""
-    flink = os.environ.get("CAIRN_FLINK_HOME", "/tmp/flink-2.3.0")
-    oracle = os.environ.get("CAIRN_ORACLE_CLASSES", "/tmp/cairn-build/2.3.0/oracle")
-    if not (os.path.isdir(flink) and os.path.isdir(oracle)):
-        print("skipping the Flink comparison: no Flink 2.3 and compiled oracle (run Fixtures/flink/generate.sh first)")
+    """`cairn inspect` / `inspect --json` / `validate` of a 1,000-operator x 256-subtask `_metadata` written by
+    Flink's OWN serializer (Benchmarks/flink-metadata/MetadataGenerator.java, every referenced file created, sparse),
+    against Flink's own reader on the same file in the same run: `Checkpoints.loadCheckpointMetadata` timed inside
+    the JVM (MetadataLoader, best of 3), and the fixtures' Oracle process (load + print every handle) when compiled."""
+    flink = flink_home()
+    if not flink:
+        print("skipping the Flink comparison: no Flink 2.3 distribution (Fixtures/flink/fetch-flink.sh)")
         return
-    import glob
-    trailer = sorted(glob.glob(os.path.join(ROOT, "Fixtures/flink/2.3/hashmap/*/chk-*/_metadata")))[0]
+    classes = os.path.join(WORK, "flink-metadata-classes")
+    os.makedirs(classes, exist_ok=True)
+    sources = [os.path.join(ROOT, "Benchmarks/flink-metadata", n) for n in ("MetadataGenerator.java", "MetadataLoader.java")]
+    subprocess.run(["javac", "-nowarn", "-d", classes, "-cp", f"{flink}/lib/*"] + sources, check=True)
+    cp = f"{flink}/lib/*:{classes}"
     big = os.path.join(WORK, "flink-1000x256")
-    os.makedirs(big, exist_ok=True)
-    subprocess.run([BENCH, "flink-metadata", big, "--operators", "1000", "--subtasks", "256", "--trailer-from", trailer], check=True)
+    if not os.path.exists(os.path.join(big, "_metadata")):
+        subprocess.run(["java", "-Xmx4g", "-cp", cp, "MetadataGenerator", big, "1000", "256", "--files"], check=True)
     size = os.path.getsize(os.path.join(big, "_metadata"))
-    jvm = timed(["java", "-Xmx4g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-                 "-cp", f"{flink}/lib/*:{oracle}", "Oracle", big])
-    text = timed([CAIRN, "inspect", big])
-    js = timed([CAIRN, "inspect", big, "--json"])
-    rows["flink"] = dict(size=size, jvm=jvm[:2], text=text[:2], json=js[:2])
+    jvm_wall = timed(["java", "-Xmx4g", "-cp", cp, "MetadataLoader", big, "3"])
+    jvm = json.loads(jvm_wall[2].strip().splitlines()[-1])
+    oracle = os.environ.get("CAIRN_ORACLE_CLASSES", "/tmp/cairn-build/2.3.0/oracle")
+    oracle_run = None
+    if os.path.isdir(oracle):
+        oracle_run = timed(["sh", "-c", f'java -Xmx4g --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED -cp "{flink}/lib/*:{oracle}" Oracle "{big}" > /dev/null'])[:2]
+    text = timed(["sh", "-c", f'"{CAIRN}" inspect "{big}" > /dev/null'])
+    js = timed(["sh", "-c", f'"{CAIRN}" inspect "{big}" --json > /dev/null'])
+    val = timed([CAIRN, "validate", big, "--json"])
+    valid = json.loads(val[2])["valid"]
+    rows["flink"] = dict(size=size, jvmParse=jvm["parseSeconds"], jvmProcess=jvm_wall[:2], oracle=oracle_run,
+                         text=text[:2], json=js[:2], validate=val[:2], valid=valid, subtasks=jvm["subtasks"])
 
 
 def flink_deep(rows):
@@ -82,7 +100,45 @@ def flink_deep(rows):
     rows["flinkDump"] = dict(size=size, seconds=total, rss=peak)
 
 
+def flink_only():
+    """`CAIRN_BENCH_ONLY=flink`: just the `_metadata` comparison, into Benchmarks/flink-metadata-results.md."""
+    rows = {}
+    flink_inspect(rows)
+    if "flink" not in rows:
+        return
+    f = rows["flink"]
+    mb = lambda n: n / 1e6
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores; one run, release build, side by side with the JVM.",
+        "",
+        "| measurement | Cairn | Flink's reader on the same file | Cairn vs the JVM's parse alone |",
+        "|---|---|---|---|",
+    ] + flink_lines(f, mb)
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(ROOT, "Benchmarks", "flink-metadata-results.md"), "w") as out:
+        out.write(text)
+    with open(os.path.join(WORK, "flink-metadata-results.json"), "w") as out:
+        json.dump(rows, out, indent=2)
+    print(text)
+
+
+def flink_lines(f, mb):
+    what = f"a Flink `_metadata` with 1,000 operators × 256 subtasks ({mb(f['size']):.0f} MB, written by Flink's own serializer)"
+    peer = f"`Checkpoints.loadCheckpointMetadata` in the JVM, parse alone (best of 3): {f['jvmParse']:.2f} s; that JVM process: {f['jvmProcess'][0]:.1f} s, {mb(f['jvmProcess'][1]):.0f} MB peak"
+    lines = [
+        f"| `inspect --json` of {what} | {f['json'][0]:.2f} s, {mb(f['json'][1]):.0f} MB peak | {peer} | {f['jvmParse'] / f['json'][0]:.1f}× faster |",
+        f"| `inspect` (table) of the same file | {f['text'][0]:.2f} s, {mb(f['text'][1]):.0f} MB peak | | {f['jvmParse'] / f['text'][0]:.1f}× faster |",
+        f"| `validate` of the same file ({2 * f['subtasks']:,} referenced files, each checked: one listing, one `stat` per file on all cores) | {f['validate'][0]:.2f} s, {mb(f['validate'][1]):.0f} MB peak, valid: {f['valid']} | | {f['jvmParse'] / f['validate'][0]:.1f}× faster |",
+    ]
+    if f["oracle"]:
+        o = f["oracle"]
+        lines.append(f"| the same file through the fixtures' Oracle (Flink's reader, then every handle printed as JSON; one JVM process) | `inspect --json`: {f['json'][0]:.2f} s | {o[0]:.1f} s, {mb(o[1]):.0f} MB peak | {o[0] / f['json'][0]:.1f}× faster |")
+    return lines
+
+
 def main():
+    if os.environ.get("CAIRN_BENCH_ONLY") == "flink":
+        return flink_only()
     os.makedirs(WORK, exist_ok=True)
     for binary in (CAIRN, BENCH):
         if not os.path.exists(binary):
@@ -137,8 +193,7 @@ def main():
         f"| compression ratio on the keyed bytes | zstd:1 {wz['rawBytes'] / wz['storedBytes']:.2f}, LZ4 {wl['rawBytes'] / wl['storedBytes']:.2f} | `zstd -1` {zr}, `lz4 -1` {lr} | |",
     ]
     if "flink" in rows:
-        f = rows["flink"]
-        lines.append(f"| `inspect` of a Flink `_metadata` with 1,000 operators × 256 subtasks ({mb(f['size']):.0f} MB) | {f['text'][0]:.1f} s, {mb(f['text'][1]):.0f} MB peak (`--json`: {f['json'][0]:.1f} s) | Flink's `Checkpoints.loadCheckpointMetadata` + printing (the fixtures' oracle): {f['jvm'][0]:.1f} s, {mb(f['jvm'][1]):.0f} MB peak | {f['jvm'][0] / f['text'][0]:.1f}× faster |")
+        lines += flink_lines(rows["flink"], mb)
     fd = rows["flinkDeep"]
     lines.append(f"| `inspect --deep` of a canonical Flink savepoint ({mb(fd['size']):.0f} MB, key-group scan per state) | {mb(fd['size']) / fd['seconds']:.0f} MB/s, {mb(fd['rss']):.0f} MB peak | | |")
     fdump = rows["flinkDump"]

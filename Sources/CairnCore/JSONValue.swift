@@ -49,26 +49,17 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
         write(into: &out, indent: 0, level: 0)
     }
 
-    private static func pad(_ out: inout [UInt8], _ n: Int) {
+    static func pad(_ out: inout [UInt8], _ n: Int) {
         for _ in 0..<n { out.append(0x20) }
     }
 
-    private func write(into out: inout [UInt8], indent: Int, level: Int) {
+    func write(into out: inout [UInt8], indent: Int, level: Int) {
         switch self {
         case .null: out += Self.nullBytes
         case .bool(let b): out += b ? Self.trueBytes : Self.falseBytes
         case .int(let i): Self.decimal(i, into: &out)
         case .uint(let u): out += Array(String(u).utf8)
-        case .double(let d):
-            if d.isNaN {
-                out += Array("\"NaN\"".utf8)
-            } else if d.isInfinite {
-                out += Array((d > 0 ? "\"Infinity\"" : "\"-Infinity\"").utf8)
-            } else if d == d.rounded(), abs(d) < 1e15 {
-                out += Array((String(Int64(d)) + ".0").utf8)
-            } else {
-                out += Array("\(d)".utf8)
-            }
+        case .double(let d): Self.double(d, into: &out)
         case .string(let s): Self.quote(s, into: &out)
         case .array(let items):
             if items.isEmpty { out += [0x5B, 0x5D]; return }
@@ -100,8 +91,21 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
     private static let trueBytes = Array("true".utf8)
     private static let falseBytes = Array("false".utf8)
 
+    /// A double as JSON: integral values keep a `.0`, NaN and infinities become strings.
+    static func double(_ d: Double, into out: inout [UInt8]) {
+        if d.isNaN {
+            out += Array("\"NaN\"".utf8)
+        } else if d.isInfinite {
+            out += Array((d > 0 ? "\"Infinity\"" : "\"-Infinity\"").utf8)
+        } else if d == d.rounded(), abs(d) < 1e15 {
+            out += Array((String(Int64(d)) + ".0").utf8)
+        } else {
+            out += Array("\(d)".utf8)
+        }
+    }
+
     /// An integer in decimal, without building a String.
-    private static func decimal(_ i: Int64, into out: inout [UInt8]) {
+    static func decimal(_ i: Int64, into out: inout [UInt8]) {
         if i == 0 { out.append(0x30); return }
         if i < 0 { out.append(0x2D) }
         var v = i.magnitude
@@ -113,7 +117,7 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
         out[start...].reverse()
     }
 
-    private static func quote(_ s: String, into out: inout [UInt8]) {
+    static func quote(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
         var plain = true
         var s = s

@@ -76,9 +76,7 @@ public struct LocalFiles: SnapshotFiles {
                                 mode: UInt32(st.st_mode & 0o7777))
     }
 
-    public func fileNames(in directory: String) -> [String] {
-        FilePaths.list(directory).filter { FilePaths.kind(directory + "/" + $0) == .file }
-    }
+    public func fileNames(in directory: String) -> [String] { FilePaths.regularFileNames(directory) }
 
     public func directoryNames(in directory: String) -> [String] {
         FilePaths.list(directory).filter { FilePaths.kind(directory + "/" + $0) == .directory }

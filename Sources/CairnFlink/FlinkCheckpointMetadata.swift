@@ -134,12 +134,17 @@ public struct FlinkSubtaskState: Sendable {
     /// Every stream handle this subtask refers to, with what it is for.
     public var streamHandles: [(role: String, handle: FlinkStreamHandle)] {
         var out: [(String, FlinkStreamHandle)] = []
-        if let h = managedOperatorState?.delegate { out.append(("managed operator state", h)) }
-        if let h = rawOperatorState?.delegate { out.append(("raw operator state", h)) }
-        if let k = managedKeyedState { out += k.streamHandles.map { ("managed keyed state", $0) } }
-        if let k = rawKeyedState { out += k.streamHandles.map { ("raw keyed state", $0) } }
-        out += inputChannels.compactMap { c in c.delegate.map { ("input channel state", $0) } }
-        out += outputChannels.compactMap { c in c.delegate.map { ("result subpartition state", $0) } }
+        forEachStreamHandle { out.append(($0, $1)) }
         return out
+    }
+
+    /// Visits what `streamHandles` lists, in the same order, without building the list.
+    public func forEachStreamHandle(_ body: (_ role: String, _ handle: FlinkStreamHandle) throws -> Void) rethrows {
+        if let h = managedOperatorState?.delegate { try body("managed operator state", h) }
+        if let h = rawOperatorState?.delegate { try body("raw operator state", h) }
+        try managedKeyedState?.forEachStreamHandle { try body("managed keyed state", $0) }
+        try rawKeyedState?.forEachStreamHandle { try body("raw keyed state", $0) }
+        for c in inputChannels { if let h = c.delegate { try body("input channel state", h) } }
+        for c in outputChannels { if let h = c.delegate { try body("result subpartition state", h) } }
     }
 }

@@ -95,6 +95,22 @@ public indirect enum FlinkKeyedHandle: Sendable, Equatable {
         }
     }
 
+    /// Visits the stream handles below this one, in the order of `streamHandles`, without collecting them.
+    public func forEachStreamHandle(_ body: (FlinkStreamHandle) throws -> Void) rethrows {
+        switch self {
+        case .keyGroups(_, _, _, let d, _): if let d { try body(d) }
+        case .incremental(let h):
+            if let m = h.metadata { try body(m) }
+            for f in h.shared { if let x = f.handle { try body(x) } }
+            for f in h.privateFiles { if let x = f.handle { try body(x) } }
+        case .changelog(_, _, _, let m, let d, _, _, _):
+            for k in m { try k.forEachStreamHandle(body) }
+            for k in d { try k.forEachStreamHandle(body) }
+        case .changelogInMemory: break
+        case .changelogFiles(_, _, let hs, _, _, _, _): for x in hs { if let h = x.handle { try body(h) } }
+        }
+    }
+
     /// `getStateSize()` as Flink computes it.
     public var stateSize: Int64 {
         switch self {

@@ -31,6 +31,8 @@ public enum FlinkMetadataParser {
         var version: Int32 = 0
         var currentOperator: String?
         var currentSubtask: Int?
+        /// Names that repeat on every subtask, read once.
+        let names = StringTable()
 
         mutating func metadata() throws(DecodeError) -> FlinkCheckpointMetadata {
             guard input.remaining >= 8 else {
@@ -125,6 +127,7 @@ public enum FlinkMetadataParser {
                 throw DecodeError(.lengthOutOfBounds, "subtask count \(n) exceeds what the file can hold", at: sAt)
             }
             var subtasks: [FlinkSubtaskState] = []
+            subtasks.reserveCapacity(Int(n))
             for _ in 0..<Int(n) {
                 let iAt = input.position
                 let raw = try input.readI32("subtask index")
@@ -197,7 +200,7 @@ public enum FlinkMetadataParser {
                 guard let scope = FlinkStreamHandle.Scope(rawValue: try input.readI32("segment scope")) else {
                     throw DecodeError(.invalidValue, "unknown segment scope", at: sAt)
                 }
-                let path = try input.readUTF("physical file path")
+                let path = try input.readUTF("physical file path", interning: names)
                 let logical = try input.readUTF("logical file id")
                 return .segment(startPosition: start, size: size, scope: scope, physicalPath: path, logicalFileId: logical)
             case 16: return .emptySegment
@@ -206,21 +209,16 @@ public enum FlinkMetadataParser {
             }
         }
 
-        mutating func offsets(_ n: Int, _ what: String) throws(DecodeError) -> [Int64] {
-            guard n * 8 <= input.remaining else {
-                throw DecodeError(.lengthOutOfBounds, "\(n) \(what) do not fit in the \(input.remaining) remaining bytes", at: input.position)
-            }
-            var out: [Int64] = []
-            out.reserveCapacity(n)
-            for _ in 0..<n { out.append(try input.readI64(what)) }
-            return out
+        mutating func offsets(_ n: Int, _ what: @autoclosure () -> String) throws(DecodeError) -> [Int64] {
+            try input.readI64s(n, what())
         }
 
-        mutating func handleList(_ what: String) throws(DecodeError) -> [(localPath: String, handle: FlinkStreamHandle?)] {
-            let n = try input.readCount("\(what) count", minimumItemSize: 3)
+        mutating func handleList(_ what: @autoclosure () -> String) throws(DecodeError) -> [(localPath: String, handle: FlinkStreamHandle?)] {
+            let n = try input.readCount("\(what()) count", minimumItemSize: 3)
             var out: [(localPath: String, handle: FlinkStreamHandle?)] = []
+            out.reserveCapacity(n)
             for _ in 0..<n {
-                let path = try input.readUTF("\(what) local path")
+                let path = try input.readUTF("\(what()) local path")
                 out.append((path, try streamHandle(depth: 1)))
             }
             return out
@@ -310,8 +308,9 @@ public enum FlinkMetadataParser {
             case 4, 17:
                 let n = try input.readCount("operator state count", minimumItemSize: 7)
                 var states: [FlinkOperatorStateHandle.StateInfo] = []
+                states.reserveCapacity(n)
                 for _ in 0..<n {
-                    let name = try input.readUTF("operator state name")
+                    let name = try input.readUTF("operator state name", interning: names)
                     let mAt = input.position
                     guard let mode = FlinkOperatorStateHandle.Mode(rawValue: try input.readU8("distribution mode")) else {
                         throw DecodeError(.invalidValue, "unknown distribution mode of operator state '\(name)'", at: mAt)
@@ -321,8 +320,8 @@ public enum FlinkMetadataParser {
                 }
                 var handle = FlinkOperatorStateHandle(tag: tag, states: states, delegate: nil)
                 if tag == 17 {
-                    handle.taskOwnedDirectory = try input.readUTF("task-owned directory")
-                    handle.sharedDirectory = try input.readUTF("shared directory")
+                    handle.taskOwnedDirectory = try input.readUTF("task-owned directory", interning: names)
+                    handle.sharedDirectory = try input.readUTF("shared directory", interning: names)
                     handle.isEmpty = try input.readBool("isEmpty")
                     let dAt = input.position
                     handle.delegate = try streamHandle(depth: 1)

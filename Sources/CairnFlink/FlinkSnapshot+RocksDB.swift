@@ -35,11 +35,11 @@ extension FlinkSnapshot {
     }
 
     /// Reads every block of every SST file the RocksDB handles reference and checks its checksum; one problem per
-    /// damaged file, named by file, block and offset. Returns the blocks checked, for the report.
+    /// damaged file, named by file, block and offset. Returns the blocks checked, for the report. Files are read on
+    /// all cores, a bounded number at once; problems come in the order of the references.
     func sstChecksumProblems() -> (problems: [ValidationProblem], files: Int, blocks: Int) {
-        var problems: [ValidationProblem] = []
+        var tasks: [(localPath: String, handle: FlinkStreamHandle, at: SnapshotLocation)] = []
         var seen = Set<String>()
-        var files = 0, blocks = 0
         for op in metadata.operators {
             for st in op.subtasks {
                 guard case .incremental(let h)? = st.managedKeyedState else { continue }
@@ -47,23 +47,35 @@ extension FlinkSnapshot {
                     let at = SnapshotLocation(file: handle.fileReference?.path ?? "\(location.metadataPath) (inline \(localPath))",
                                               operatorID: op.id.hex, operatorName: op.name ?? op.uid, subtask: st.index)
                     if let ref = handle.fileReference, !seen.insert(ref.path + "@\(ref.segmentStart ?? 0)").inserted { continue }
-                    var name = localPath
-                    do {
-                        guard let source = try randomAccess(handle) else { continue }
-                        defer { account(source) }
-                        if !(source is MemorySource) { name += " (\(source.name))" }
-                        let report = try SSTFile(source: source).verifyChecksums()
-                        files += 1
-                        blocks += report.blocks
-                    } catch let e as RocksDBError {
-                        var loc = at
-                        loc.offset = e.offset
-                        problems.append(ValidationProblem(code: e.code.rawValue, "RocksDB file \(name): \(e.message)", at: loc))
-                    } catch {
-                        problems.append(ValidationProblem(code: "unreadable", "RocksDB file \(localPath): \(error)", at: at))
-                    }
+                    tasks.append((localPath, handle, at))
                 }
             }
+        }
+        let all = tasks
+        let checked = ParallelMap.run(tasks.count, threads: FlinkSnapshot.scanThreads) { i -> (blocks: Int?, problem: ValidationProblem?) in
+            let (localPath, handle, at) = all[i]
+            var name = localPath
+            do {
+                guard let source = try randomAccess(handle) else { return (nil, nil) }
+                defer { account(source) }
+                if !(source is MemorySource) { name += " (\(source.name))" }
+                return (try SSTFile(source: source).verifyChecksums().blocks, nil)
+            } catch let e as RocksDBError {
+                var loc = at
+                loc.offset = e.offset
+                return (nil, ValidationProblem(code: e.code.rawValue, "RocksDB file \(name): \(e.message)", at: loc))
+            } catch {
+                return (nil, ValidationProblem(code: "unreadable", "RocksDB file \(localPath): \(error)", at: at))
+            }
+        }
+        var problems: [ValidationProblem] = []
+        var files = 0, blocks = 0
+        for c in checked {
+            if let b = c.blocks {
+                files += 1
+                blocks += b
+            }
+            if let p = c.problem { problems.append(p) }
         }
         return (problems, files, blocks)
     }

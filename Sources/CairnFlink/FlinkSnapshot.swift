@@ -63,6 +63,7 @@ public struct FlinkSnapshot: SnapshotView {
             let info = OperatorInfo(id: op.id, uid: op.uid ?? "", name: op.name ?? "", parallelism: op.parallelism, maxParallelism: op.maxParallelism)
             var states: [String: StateSummary] = [:]
             var subtasks: [SubtaskSummary] = []
+            subtasks.reserveCapacity(op.subtasks.count)
             for st in op.subtasks {
                 let splits = (try? sourceSplits(st)) ?? []
                 var sub = SubtaskSummary(
@@ -75,13 +76,10 @@ public struct FlinkSnapshot: SnapshotView {
                 for handle in [st.managedOperatorState, st.rawOperatorState].compactMap({ $0 }) {
                     for (name, mode, size, count) in Self.operatorStateSizes(handle) {
                         let kind: StateKind = mode == .union ? .operatorUnion : mode == .broadcast ? .broadcast : .operatorList
-                        var s = states[name] ?? StateSummary(
+                        // Updated in place: a copy out and back would copy `sizeBySubtask` on every subtask.
+                        states[name, default: StateSummary(
                             descriptor: StateDescriptor(name: name, kind: kind), keySerializer: nil, valueSerializer: nil,
-                            size: 0, entryCount: 0, sizeBySubtask: [:], keyGroups: [])
-                        s.size += size
-                        s.entryCount = (s.entryCount ?? 0) + count
-                        s.sizeBySubtask[st.index, default: 0] += size
-                        states[name] = s
+                            size: 0, entryCount: 0, sizeBySubtask: [:], keyGroups: [])].add(size: size, entries: count, subtask: st.index)
                     }
                 }
             }
@@ -140,19 +138,11 @@ public struct FlinkSnapshot: SnapshotView {
         return out.sorted { Array($0.splitId.utf8).lexicographicallyPrecedes(Array($1.splitId.utf8)) }
     }
 
-    /// Attributes the files of a RocksDB snapshot (incremental, full since 1.16, native savepoints) to state names by
-    /// replaying its MANIFEST: each SST's file number gives its column family, named after the Flink state.
-    func rocksDBStates(_ h: FlinkKeyedHandle.IncrementalHandle, subtask: Int, operator op: FlinkOperatorState,
-                       into byName: inout [String: StateSummary]) throws {
-        func add(_ name: String, _ kind: StateKind, _ size: Int64, files: Int64) {
-            var s = byName[name] ?? StateSummary(
-                descriptor: StateDescriptor(name: name, kind: kind), keySerializer: nil, valueSerializer: nil,
-                size: 0, entryCount: nil, sizeBySubtask: [:], keyGroups: [])
-            s.size += size
-            s.sizeBySubtask[subtask, default: 0] += size
-            byName[name] = s
-            _ = files
-        }
+    /// What attributing a RocksDB snapshot's files to states needs from its files: the MANIFEST replayed and the
+    /// state kinds from the meta-data stream. Reads; safe to run for many subtasks at once.
+    func rocksDBInputs(_ h: FlinkKeyedHandle.IncrementalHandle, subtask: Int, operator op: FlinkOperatorState) throws
+        -> (manifest: RocksDBManifest, kinds: [String: StateKind])
+    {
         let location = SnapshotLocation(file: self.location.metadataPath, operatorID: op.id.hex, operatorName: op.name ?? op.uid, subtask: subtask)
         guard let manifestHandle = h.privateFiles.first(where: { $0.localPath.hasPrefix("MANIFEST-") })?.handle else {
             throw SnapshotError(.invalidValue, "the RocksDB snapshot has no MANIFEST among its private files", at: location)
@@ -167,50 +157,71 @@ public struct FlinkSnapshot: SnapshotView {
         if let meta = h.metadata, let names = FlinkKeyedStateScanner.stateNames(header: try read(meta, from: 0, to: meta.stateSize)) {
             for n in names { kinds[n.name] = n.kind }
         }
+        return (manifest, kinds)
+    }
+
+    /// Attributes the files of a RocksDB snapshot (incremental, full since 1.16, native savepoints) to state names by
+    /// replaying its MANIFEST: each SST's file number gives its column family, named after the Flink state.
+    func rocksDBStates(_ h: FlinkKeyedHandle.IncrementalHandle, subtask: Int, manifest: RocksDBManifest, kinds: [String: StateKind],
+                       into byName: inout [String: StateSummary]) {
+        func add(_ name: String, _ kind: StateKind, _ size: Int64) {
+            var s = byName[name] ?? StateSummary(
+                descriptor: StateDescriptor(name: name, kind: kind), keySerializer: nil, valueSerializer: nil,
+                size: 0, entryCount: nil, sizeBySubtask: [:], keyGroups: [])
+            s.size += size
+            s.sizeBySubtask[subtask, default: 0] += size
+            byName[name] = s
+        }
         var other: Int64 = h.metadata?.stateSize ?? 0
         for (localPath, handle) in h.shared + h.privateFiles {
             guard let handle else { continue }
             if localPath.hasSuffix(".sst"), let number = UInt64(localPath.dropLast(4)) {
                 if let live = manifest.liveFiles[number], let cf = manifest.columnFamilies[live.columnFamily] {
-                    add(cf, kinds[cf] ?? (cf.hasPrefix("_timer_state/") ? .timers : .value), handle.stateSize, files: 1)
+                    add(cf, kinds[cf] ?? (cf.hasPrefix("_timer_state/") ? .timers : .value), handle.stateSize)
                 } else {
-                    add("(SST files not in the MANIFEST)", .value, handle.stateSize, files: 1)
+                    add("(SST files not in the MANIFEST)", .value, handle.stateSize)
                 }
             } else {
                 other += handle.stateSize
             }
         }
-        add("(RocksDB MANIFEST, OPTIONS, CURRENT, meta)", .value, other, files: 0)
+        add("(RocksDB MANIFEST, OPTIONS, CURRENT, meta)", .value, other)
     }
 
     /// Every file reference with its owner, for validation and storage facts.
     public var fileReferences: [(operator: FlinkOperatorState, subtask: Int?, role: String, reference: FlinkFileReference)] {
         var out: [(FlinkOperatorState, Int?, String, FlinkFileReference)] = []
-        for op in metadata.operators {
-            if let r = op.coordinator?.fileReference { out.append((op, nil, "coordinator state", r)) }
+        forEachFileReference { op, subtask, role, r in out.append((metadata.operators[op], subtask, role, r)) }
+        return out
+    }
+
+    /// Visits every file reference with its owner (an index into `metadata.operators`) without collecting them:
+    /// a 1,000 × 256 snapshot has half a million.
+    public func forEachFileReference(_ body: (_ op: Int, _ subtask: Int?, _ role: String, _ reference: FlinkFileReference) throws -> Void) rethrows {
+        for (o, op) in metadata.operators.enumerated() {
+            if let r = op.coordinator?.fileReference { try body(o, nil, "coordinator state", r) }
             for st in op.subtasks {
-                for (role, h) in st.streamHandles { if let r = h.fileReference { out.append((op, st.index, role, r)) } }
+                try st.forEachStreamHandle { role, h in if let r = h.fileReference { try body(o, st.index, role, r) } }
             }
         }
-        return out
     }
 
     func storageSummary() -> StorageSummary {
         var inline: Int64 = 0
         for op in metadata.operators {
             inline += op.coordinator?.inlineSize ?? 0
-            for st in op.subtasks { inline += st.streamHandles.reduce(0) { $0 + $1.handle.inlineSize } }
+            for st in op.subtasks { st.forEachStreamHandle { _, h in inline += h.inlineSize } }
         }
         var seen: [String: Int64] = [:]
         var relocated = 0, missing = 0, remote = 0
         // In object storage every existence check is a request: a summary reads `_metadata` alone and says so.
         let checkFiles = resolver.files.answersExistenceLocally
-        for (_, _, _, ref) in fileReferences {
+        forEachFileReference { _, _, _, ref in
             // Relative names cannot start with "/", absolute ones always have a scheme or "/": no clash.
-            let key = ref.path
-            if seen[key] != nil { continue }
-            seen[key] = ref.segmentStart == nil ? ref.recordedSize : ref.requiredSize
-            guard checkFiles else { continue }
+            let size = ref.segmentStart == nil ? ref.recordedSize : ref.requiredSize
+            if seen[ref.path] != nil { return }
+            seen[ref.path] = size
+            guard checkFiles else { return }
             switch resolver.resolve(ref) {
             case .relocated: relocated += 1
             case .missing: missing += 1
@@ -226,7 +237,7 @@ public struct FlinkSnapshot: SnapshotView {
             for dir in location.otherCheckpoints {
                 let location = FlinkSnapshotLocation(metadataPath: dir + "/_metadata", directory: dir)
                 guard let other = try? FlinkSnapshot(location: location, files: resolver.files) else { continue }
-                for (_, _, _, ref) in other.fileReferences where !ref.relative { others.insert(ref.path) }
+                other.forEachFileReference { _, _, _, ref in if !ref.relative { others.insert(ref.path) } }
             }
             sharedBytes = seen.filter { others.contains($0.key) }.values.reduce(0, +)
         }
@@ -245,45 +256,85 @@ public struct FlinkSnapshot: SnapshotView {
         try scan(topLimit: 0).states
     }
 
+    /// What one subtask's scan found, before it is added to the operator's states.
+    enum SubtaskScan: Sendable {
+        case nothing
+        case rocksDB(FlinkKeyedHandle.IncrementalHandle, manifest: RocksDBManifest, kinds: [String: StateKind])
+        /// The full-snapshot format, delimited and decoded.
+        case canonical(names: [FlinkKeyedStateScanner.StateInfo], result: FlinkKeyedStateScanner.Result)
+        /// A heap checkpoint: decoded with its serializers, or (`decoded` nil) only its offsets, with the reason.
+        case heap(names: [FlinkKeyedStateScanner.StateInfo]?, decoded: [String: (stats: EntryStatistics, keyGroups: [KeyGroupSize])]?,
+                  undecoded: ValidationProblem?)
+    }
+
+    /// Reads and decodes one subtask's keyed state; touches nothing shared, so subtasks scan side by side.
+    func scanSubtask(_ op: FlinkOperatorState, _ st: FlinkSubtaskState, topLimit: Int) throws -> SubtaskScan {
+        if case .incremental(let h)? = st.managedKeyedState {
+            let inputs = try rocksDBInputs(h, subtask: st.index, operator: op)
+            return .rocksDB(h, manifest: inputs.manifest, kinds: inputs.kinds)
+        }
+        guard case .keyGroups(let tag, let range, let offsets, let delegate?, _)? = st.managedKeyedState else { return .nothing }
+        let end = delegate.stateSize
+        let firstOffset = offsets.filter { $0 > 0 }.min() ?? end
+        let header = try read(delegate, from: 0, to: firstOffset)
+        // Canonical savepoints (tag 7) and RocksDB full checkpoints of 1.15 (tag 12) use the self-delimiting
+        // full-snapshot format; heap checkpoints (also tag 12) do not, so for those the scan fails and
+        // bytes per key group come from the offsets.
+        let names = FlinkKeyedStateScanner.stateNames(header: header)
+        if let names, !names.isEmpty {
+            var result = FlinkKeyedStateScanner.Result()
+            do {
+                // KeyedBackendSerializationProxy: int version, bool compression, …
+                let compressed = header.count > 4 && header[4] == 1
+                try FlinkKeyedStateScanner.scan(length: end, compressed: compressed, range: range, offsets: offsets, topLimit: topLimit,
+                                                into: &result) { try read(delegate, from: $0, to: $1) }
+                return .canonical(names: names, result: result)
+            } catch let error as DecodeError {
+                if tag == 7 {
+                    throw SnapshotError(error.code, "keyed state of a canonical savepoint: \(error.message)",
+                                        at: SnapshotLocation(file: location.metadataPath, offset: UInt64(error.offset), operatorID: op.id.hex,
+                                                             operatorName: op.name ?? op.uid, subtask: st.index))
+                }
+            }
+        }
+        var undecoded: [ValidationProblem] = []
+        let decoded = heapDecoded(op: op, subtask: st.index, range: range, offsets: offsets, delegate: delegate, into: &undecoded)
+        return .heap(names: names, decoded: decoded, undecoded: undecoded.first)
+    }
+
     /// Scans the keyed state that the full-snapshot format delimits (canonical savepoints), reading each key group
-    /// from its offset; heap checkpoints get bytes per key group from their offsets.
+    /// from its offset; heap checkpoints get bytes per key group from their offsets. Subtasks are read and decoded
+    /// on all cores, a bounded number at once; their results are added in operator and subtask order, so the
+    /// outcome, and the first error, are those of reading them one after the other.
     func scan(topLimit: Int) throws -> (states: [OperatorID: [StateSummary]], largest: [KeySize], undecoded: [ValidationProblem]) {
+        var tasks: [(op: Int, subtask: Int)] = []
+        for (o, op) in metadata.operators.enumerated() {
+            for s in op.subtasks.indices { tasks.append((o, s)) }
+        }
+        let all = tasks
+        let firstFailure = Locked(Int.max)
+        let scans = ParallelMap.run(tasks.count, threads: FlinkSnapshot.scanThreads) { i -> Result<SubtaskScan, any Error> in
+            // Past a failure nothing more is needed: the first error in order is what the scan reports.
+            if firstFailure.withLock({ $0 < i }) { return .success(.nothing) }
+            let op = metadata.operators[all[i].op]
+            let result = Result { try scanSubtask(op, op.subtasks[all[i].subtask], topLimit: topLimit) }
+            if case .failure = result { firstFailure.withLock { $0 = min($0, i) } }
+            return result
+        }
         var out: [OperatorID: [StateSummary]] = [:]
         var largest: [KeySize] = []
         var undecoded: [ValidationProblem] = []
+        var next = 0
         for op in metadata.operators {
             var byName: [String: StateSummary] = [:]
             for st in op.subtasks {
-                if case .incremental(let h)? = st.managedKeyedState {
-                    try rocksDBStates(h, subtask: st.index, operator: op, into: &byName)
-                    continue
-                }
-                guard case .keyGroups(let tag, let range, let offsets, let delegate?, _)? = st.managedKeyedState else { continue }
-                let end = delegate.stateSize
-                let firstOffset = offsets.filter { $0 > 0 }.min() ?? end
-                let header = try read(delegate, from: 0, to: firstOffset)
-                // Canonical savepoints (tag 7) and RocksDB full checkpoints of 1.15 (tag 12) use the self-delimiting
-                // full-snapshot format; heap checkpoints (also tag 12) do not, so for those the scan fails and
-                // bytes per key group come from the offsets.
-                var canonical: FlinkKeyedStateScanner.Result?
-                let names = FlinkKeyedStateScanner.stateNames(header: header)
-                if let names, !names.isEmpty {
-                    var result = FlinkKeyedStateScanner.Result()
-                    do {
-                        // KeyedBackendSerializationProxy: int version, bool compression, …
-                        let compressed = header.count > 4 && header[4] == 1
-                        try FlinkKeyedStateScanner.scan(length: end, compressed: compressed, range: range, offsets: offsets, topLimit: topLimit,
-                                                        into: &result) { try read(delegate, from: $0, to: $1) }
-                        canonical = result
-                    } catch let error as DecodeError {
-                        if tag == 7 {
-                            throw SnapshotError(error.code, "keyed state of a canonical savepoint: \(error.message)",
-                                                at: SnapshotLocation(file: location.metadataPath, offset: UInt64(error.offset), operatorID: op.id.hex,
-                                                                     operatorName: op.name ?? op.uid, subtask: st.index))
-                        }
-                    }
-                }
-                if let result = canonical, let names {
+                let scanned = try scans[next].get()
+                next += 1
+                switch scanned {
+                case .nothing: continue
+                case .rocksDB(let h, let manifest, let kinds):
+                    rocksDBStates(h, subtask: st.index, manifest: manifest, kinds: kinds, into: &byName)
+                case .canonical(let names, let result):
                     for (id, stats) in result.states.sorted(by: { $0.key < $1.key }) {
                         let info = id < names.count ? names[id] : FlinkKeyedStateScanner.StateInfo(name: "state #\(id)", kind: .value)
                         var s = byName[info.name] ?? StateSummary(
@@ -306,7 +357,7 @@ public struct FlinkSnapshot: SnapshotView {
                         KeySize(operatorID: op.id, state: e.state < names.count ? names[e.state].name : "state #\(e.state)",
                                 keyGroup: e.keyGroup, key: e.key, size: e.size, entries: 1)
                     }
-                } else if let decoded = heapDecoded(op: op, subtask: st.index, range: range, offsets: offsets, delegate: delegate, into: &undecoded) {
+                case .heap(let names, let decoded?, _):
                     for (name, d) in decoded {
                         let kind = names?.first { $0.name == name }?.kind ?? .value
                         var s = byName[name] ?? StateSummary(
@@ -329,8 +380,11 @@ public struct FlinkSnapshot: SnapshotView {
                         s.statistics = total
                         byName[name] = s
                     }
-                } else {
+                case .heap(_, nil, let problem):
+                    if let problem { undecoded.append(problem) }
                     // Heap entries that could not be decoded: offsets still give bytes per key group.
+                    guard case .keyGroups(_, let range, let offsets, let delegate?, _)? = st.managedKeyedState else { continue }
+                    let end = delegate.stateSize
                     let name = "(keyed state)"
                     var s = byName[name] ?? StateSummary(
                         descriptor: StateDescriptor(name: name, kind: .value), keySerializer: nil, valueSerializer: nil,
@@ -350,6 +404,9 @@ public struct FlinkSnapshot: SnapshotView {
         largest.sort { $0.size > $1.size }
         return (out, Array(largest.prefix(topLimit)), undecoded)
     }
+
+    /// Subtasks read at once by a deep scan: every core, each with one subtask's key groups in memory at a time.
+    static let scanThreads = ParallelMap.cores
 
     /// Heap statistics of one subtask, or nil with a warning naming why its entries could not be decoded.
     func heapDecoded(
@@ -429,6 +486,15 @@ public struct FlinkSnapshot: SnapshotView {
             problems += sstChecksumProblems().problems
         }
         return problems
+    }
+}
+
+extension StateSummary {
+    /// Adds one subtask's share of an operator state.
+    fileprivate mutating func add(size: Int64, entries: Int64, subtask: Int) {
+        self.size += size
+        entryCount = (entryCount ?? 0) + entries
+        sizeBySubtask[subtask, default: 0] += size
     }
 }
 

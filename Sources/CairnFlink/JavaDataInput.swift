@@ -16,60 +16,109 @@ public struct JavaDataInput: Sendable {
     public var remaining: Int { reader.remaining }
     public var isAtEnd: Bool { reader.isAtEnd }
 
-    public mutating func readU8(_ what: String) throws(DecodeError) -> UInt8 { try reader.readU8(what) }
+    // The descriptions of what is read are autoclosures: they are built only for an error, never on the way.
 
-    public mutating func readBool(_ what: String) throws(DecodeError) -> Bool {
+    @inline(__always)
+    public mutating func readU8(_ what: @autoclosure () -> String) throws(DecodeError) -> UInt8 {
+        guard remaining >= 1 else { return try reader.readU8(what()) }
+        return try reader.readU8("")
+    }
+
+    public mutating func readBool(_ what: @autoclosure () -> String) throws(DecodeError) -> Bool {
         let at = position
-        switch try readU8(what) {
+        switch try readU8(what()) {
         case 0: return false
         case 1: return true
-        case let v: throw DecodeError(.invalidValue, "\(what) must be a boolean (0 or 1), found \(v)", at: at)
+        case let v: throw DecodeError(.invalidValue, "\(what()) must be a boolean (0 or 1), found \(v)", at: at)
         }
     }
 
-    public mutating func readU16(_ what: String) throws(DecodeError) -> UInt16 { try reader.readU16(what) }
-    public mutating func readI32(_ what: String) throws(DecodeError) -> Int32 { Int32(bitPattern: try reader.readU32(what)) }
-    public mutating func readI64(_ what: String) throws(DecodeError) -> Int64 { try reader.readI64(what) }
+    @inline(__always)
+    public mutating func readU16(_ what: @autoclosure () -> String) throws(DecodeError) -> UInt16 {
+        guard remaining >= 2 else { return try reader.readU16(what()) }
+        return try reader.readU16("")
+    }
+
+    @inline(__always)
+    public mutating func readI32(_ what: @autoclosure () -> String) throws(DecodeError) -> Int32 {
+        guard remaining >= 4 else { return Int32(bitPattern: try reader.readU32(what())) }
+        return Int32(bitPattern: try reader.readU32(""))
+    }
+
+    @inline(__always)
+    public mutating func readI64(_ what: @autoclosure () -> String) throws(DecodeError) -> Int64 {
+        guard remaining >= 8 else { return try reader.readI64(what()) }
+        return try reader.readI64("")
+    }
 
     /// An `int` count of items that each take at least `minimumItemSize` bytes; negative or impossible counts fail.
-    public mutating func readCount(_ what: String, minimumItemSize: Int = 1) throws(DecodeError) -> Int {
+    public mutating func readCount(_ what: @autoclosure () -> String, minimumItemSize: Int = 1) throws(DecodeError) -> Int {
         let at = position
-        let n = try readI32(what)
-        guard n >= 0 else { throw DecodeError(.invalidValue, "\(what) is negative (\(n))", at: at) }
+        let n = try readI32(what())
+        guard n >= 0 else { throw DecodeError(.invalidValue, "\(what()) is negative (\(n))", at: at) }
         guard Int(n) * max(1, minimumItemSize) <= remaining else {
-            throw DecodeError(.lengthOutOfBounds, "\(what) is \(n), more than the \(remaining) remaining bytes can hold", at: at)
+            throw DecodeError(.lengthOutOfBounds, "\(what()) is \(n), more than the \(remaining) remaining bytes can hold", at: at)
         }
         return Int(n)
     }
 
     /// `n` raw bytes; a length beyond what remains is `lengthOutOfBounds`, checked before copying.
-    public mutating func readBytes(_ n: Int, _ what: String) throws(DecodeError) -> [UInt8] {
+    public mutating func readBytes(_ n: Int, _ what: @autoclosure () -> String) throws(DecodeError) -> [UInt8] {
         guard n >= 0, n <= remaining else {
-            throw DecodeError(.lengthOutOfBounds, "\(what) claims \(n) bytes, \(remaining) remain", at: position)
+            throw DecodeError(.lengthOutOfBounds, "\(what()) claims \(n) bytes, \(remaining) remain", at: position)
         }
-        return try reader.readRaw(n, what)
+        return try reader.readRaw(n, "")
     }
 
-    public mutating func skip(_ n: Int, _ what: String) throws(DecodeError) { try reader.skip(n, what) }
+    public mutating func skip(_ n: Int, _ what: @autoclosure () -> String) throws(DecodeError) {
+        guard n >= 0, n <= remaining else { return try reader.skip(n, what()) }
+        try reader.skip(n, "")
+    }
+
+    /// `count` big-endian `long`s at once (key-group and channel offsets); the caller has checked they fit.
+    mutating func readI64s(_ count: Int, _ what: @autoclosure () -> String) throws(DecodeError) -> [Int64] {
+        guard count >= 0, count <= remaining / 8 else {
+            throw DecodeError(.lengthOutOfBounds, "\(count) \(what()) do not fit in the \(remaining) remaining bytes", at: position)
+        }
+        let start = position
+        try reader.skip(count * 8, "")
+        return reader.buffer.withUnsafeBytes { raw in
+            [Int64](unsafeUninitializedCapacity: count) { out, initialized in
+                for i in 0..<count {
+                    out[i] = Int64(bigEndian: raw.loadUnaligned(fromByteOffset: start + i * 8, as: Int64.self))
+                }
+                initialized = count
+            }
+        }
+    }
 
     /// `DataInput.readUTF`: an unsigned 16-bit byte count, then modified UTF-8 (NUL as C0 80, supplementary
     /// characters as surrogate pairs of three bytes each).
-    public mutating func readUTF(_ what: String) throws(DecodeError) -> String {
+    public mutating func readUTF(_ what: @autoclosure () -> String) throws(DecodeError) -> String {
+        try readUTF(what(), interning: nil)
+    }
+
+    /// `readUTF`, returning the string already in `table` when the same bytes were read before, so a name that
+    /// repeats on every subtask is one allocation, not hundreds of thousands.
+    mutating func readUTF(_ what: @autoclosure () -> String, interning table: StringTable?) throws(DecodeError) -> String {
         let at = position
-        let n = Int(try readU16("length of \(what)"))
+        let n = Int(try readU16("length of \(what())"))
         guard n <= remaining else {
-            throw DecodeError(.lengthOutOfBounds, "\(what) claims \(n) bytes, \(remaining) remain", at: at)
+            throw DecodeError(.lengthOutOfBounds, "\(what()) claims \(n) bytes, \(remaining) remain", at: at)
         }
         let start = position
-        try reader.skip(n, what)
-        // Fast path: plain ASCII is the common case (paths, names, UUIDs).
-        var ascii = true
-        for i in start..<(start + n) where bytes[i] & 0x80 != 0 || bytes[i] == 0 { ascii = false; break }
-        if ascii { return String(decoding: bytes[start..<(start + n)], as: UTF8.self) }
-        guard let s = ModifiedUTF8.decode(bytes[start..<(start + n)]) else {
-            throw DecodeError(.invalidUTF8, "\(what) is not valid modified UTF-8", at: at)
+        try reader.skip(n, "")
+        let decoded: String? = reader.buffer.withUnsafeBufferPointer { all in
+            let bytes = UnsafeBufferPointer(rebasing: all[start..<(start + n)])
+            // Fast path: plain ASCII is the common case (paths, names, UUIDs).
+            var ascii = true
+            for b in bytes where b & 0x80 != 0 || b == 0 { ascii = false; break }
+            guard ascii else { return ModifiedUTF8.decode(ArraySlice(bytes)) }
+            if let table { return table.string(for: bytes) }
+            return String(decoding: bytes, as: UTF8.self)
         }
-        return s
+        guard let decoded else { throw DecodeError(.invalidUTF8, "\(what()) is not valid modified UTF-8", at: at) }
+        return decoded
     }
 }
 

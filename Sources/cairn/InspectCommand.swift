@@ -60,7 +60,11 @@ struct InspectCommand: AsyncParsableCommand {
             if !json { Terminal.note("wrote \(html)") }
         }
         if json {
-            Terminal.out(report.json.rendered())
+            // Streamed: a snapshot of a thousand operators × hundreds of subtasks is never held as a document.
+            let writer = JSONStreamWriter(sink: StandardOutputSink())
+            report.writeJSON(to: writer)
+            do { try writer.finish() } catch { POSIX.exit(2) }
+            Terminal.out("")
         } else {
             Terminal.out(report.text(style: Terminal.style))
         }
