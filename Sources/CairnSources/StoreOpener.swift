@@ -17,7 +17,8 @@ enum StoreOpener {
     static func open(_ location: StoreLocation, create: Bool, s3: S3Options) async throws -> SnapshotStore {
         let objects = try objectStore(location, create: create, s3: s3)
         do {
-            let store = try await SnapshotStore.open(objects, create: create)
+            var store = try await SnapshotStore.open(objects, create: create)
+            if s3.indexCache { store.indexCache = IndexCache.standard(storeID: store.config.id) }
             if store.isNew, !(try await objects.probeConditionalCreate()) {
                 throw StoreError(.unsafeServer, place: location.description, message: "the server ignores If-None-Match, so two pushes could overwrite each other's commits",
                                  hint: "use a server that supports conditional writes (AWS S3, SeaweedFS, MinIO)")

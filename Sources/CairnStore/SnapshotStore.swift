@@ -10,6 +10,8 @@ public struct SnapshotStore: Sendable {
     public let config: StoreConfig
     /// Whether `open` made this store just now (so the caller can check the server once, not on every push).
     public private(set) var isNew = false
+    /// Where index objects are kept between commands; nil fetches every one every time.
+    public var indexCache: IndexCache?
 
     public init(objects: any ObjectStore, config: StoreConfig) {
         self.objects = objects
@@ -95,6 +97,7 @@ public struct SnapshotStore: Sendable {
             for p in try await indexObject(info.key).packs { index.add(p) }
             index.sources.append(info.key)
         }
+        indexCache?.retain(only: Set(indexObjects.map(\.key)))
         var recovered: [PackTable] = []
         if recoverPacks {
             for info in try await objects.list(prefix: "packs/") {
@@ -109,13 +112,20 @@ public struct SnapshotStore: Sendable {
     }
 
     /// Reads and checks one index object: its bytes must hash to its name and decode.
+    /// A cached copy (see `IndexCache`) is used when its bytes still hash to `key`; else the object is fetched, and
+    /// cached when it checks out.
     public func indexObject(_ key: String) async throws -> IndexFile {
-        let bytes = try await objects.get(key)
         let place = objects.location + "/" + key
+        if let cached = indexCache?.read(key), let file = try? IndexFile.decode(cached, place: place) {
+            return file
+        }
+        let bytes = try await objects.get(key)
         guard IndexFile.key(for: bytes) == key else {
             throw StoreError(.corrupt, place: place, message: "index content does not match its name (damaged object)")
         }
-        return try IndexFile.decode(bytes, place: place)
+        let file = try IndexFile.decode(bytes, place: place)
+        indexCache?.write(key, bytes: bytes)
+        return file
     }
 
     /// Writes an index object for `packs` (create-if-absent: the name is its hash). Returns its key.
@@ -124,6 +134,7 @@ public struct SnapshotStore: Sendable {
         let bytes = IndexFile(packs: packs).encoded()
         let key = IndexFile.key(for: bytes)
         _ = try await objects.create(key, data: bytes)
+        indexCache?.write(key, bytes: bytes)
         return key
     }
 
