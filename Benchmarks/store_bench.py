@@ -28,6 +28,7 @@ Environment:
   CAIRN_FLINK_HOME                Flink 2.3 distribution (default /tmp/flink-2.3.0)
   CAIRN_STORE_BENCH_PATCH         0 to skip the `zstd --patch-from` cross-check of the changed bytes
   CAIRN_STORE_BENCH_REGENERATE    1 to regenerate series kept from an earlier run
+  CAIRN_STORE_BENCH_MD            results file name in Benchmarks/ (default store-results.md)
   CAIRN_STORE_BENCH_QUIET_WAIT    seconds to wait at most, before each timed command, for other processes to go quiet
                                   (default 60; commands that still ran beside other work are marked †)
 
@@ -51,7 +52,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "Benchmarks", "work", "store")
-RESULTS_MD = os.path.join(ROOT, "Benchmarks", "store-results.md")
+RESULTS_MD = os.path.join(ROOT, "Benchmarks", os.environ.get("CAIRN_STORE_BENCH_MD", "store-results.md"))
 RESULTS_JSON = os.path.join(WORK, "results.json")
 CAIRN = os.path.abspath(os.environ.get("CAIRN_BIN", os.path.join(ROOT, ".build", "release", "cairn")))
 CHECKPOINTS = int(os.environ.get("CAIRN_STORE_BENCH_CHECKPOINTS", "10"))
