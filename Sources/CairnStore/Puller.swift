@@ -110,10 +110,14 @@ public struct Puller: Sendable {
             }
         }
 
-        let budget = max(options.maxRequest, 96 << 20)
-        try await withThrowingTaskGroup(of: (Int, [(Int, [UInt8])]).self) { group in
+        // Reads keep their stored bytes until every chunk in them is written; each chunk is decoded and checked just
+        // before it is written, so memory holds stored bytes (bounded by the budget and the plan's window), not
+        // decompressed ones.
+        let budget = max(options.maxRequest, 64 << 20)
+        try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
             var next = 0, inFlight = 0, bytesInFlight = 0
-            var ready: [Int: [UInt8]] = [:]
+            var buffers: [Int: (bytes: [UInt8], remaining: Int)] = [:]
+            var ready: [Int: (read: Int, id: ChunkID, location: ChunkLocation)] = [:]
             var writeNext = 0
             func launch() {
                 while next < plan.reads.count && inFlight < options.fetches && (inFlight == 0 || bytesInFlight + plan.reads[next].length <= budget) {
@@ -122,29 +126,22 @@ public struct Puller: Sendable {
                     next += 1
                     inFlight += 1
                     bytesInFlight += read.length
-                    group.addTask {
-                        let bytes = try await objects.get(read.packKey, offset: read.offset, count: read.length)
-                        var out: [(Int, [UInt8])] = []
-                        var decoded: [UInt64: [UInt8]] = [:]
-                        for (ref, id, loc) in read.parts {
-                            if let raw = decoded[loc.offset] { out.append((ref, raw)); continue }
-                            let start = Int(loc.offset - read.offset)
-                            let stored = Array(bytes[start..<(start + Int(loc.storedLength))])
-                            let raw = try SnapshotStore.decodeChunk(stored, id: id, location: loc, place: location + "/" + read.packKey)
-                            decoded[loc.offset] = raw
-                            out.append((ref, raw))
-                        }
-                        return (n, out)
-                    }
+                    group.addTask { (n, try await objects.get(read.packKey, offset: read.offset, count: read.length)) }
                 }
             }
             launch()
             while inFlight > 0 {
-                guard let (n, pieces) = try await group.next() else { break }
+                guard let (n, bytes) = try await group.next() else { break }
                 inFlight -= 1
-                bytesInFlight -= plan.reads[n].length
-                for (ref, raw) in pieces { ready[ref] = raw }
-                while let piece = ready.removeValue(forKey: writeNext) {
+                let read = plan.reads[n]
+                bytesInFlight -= read.length
+                buffers[n] = (bytes, read.parts.count)
+                for part in read.parts { ready[part.ref] = (n, part.id, part.location) }
+                while let (r, id, loc) = ready.removeValue(forKey: writeNext), let buffer = buffers[r] {
+                    let start = Int(loc.offset - plan.reads[r].offset)
+                    let stored = Array(buffer.bytes[start..<(start + Int(loc.storedLength))])
+                    let piece = try SnapshotStore.decodeChunk(stored, id: id, location: loc, place: location + "/" + plan.reads[r].packKey)
+                    if buffer.remaining <= 1 { buffers[r] = nil } else { buffers[r]?.remaining -= 1 }
                     let ref = plan.refs[writeNext]
                     if open == nil || nextFile <= ref.file { try advance(to: ref.file) }
                     guard let current = open else { break }
