@@ -286,7 +286,10 @@ public struct Pusher: Sendable {
         let manifest = SnapshotManifest(
             kind: source.kind, source: source.source, root: source.root, host: ProcessInfo.processInfo.hostName, createdAt: started,
             attributes: source.attributes, files: files, stats: stats)
-        return (manifest, try await store.objects.create(manifest.key, data: manifest.encoded()))
+        let encoded = manifest.encoded()
+        let outcome = try await store.objects.create(manifest.key, data: encoded)
+        if outcome == .created { store.indexCache?.write(manifest.key, bytes: encoded) }
+        return (manifest, outcome)
     }
 
     /// The newest snapshot of `group`, whose unchanged files need not be read again.

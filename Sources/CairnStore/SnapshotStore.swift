@@ -54,12 +54,21 @@ public struct SnapshotStore: Sendable {
         for info in listed {
             out.append(try await manifest(key: info.key))
         }
+        indexCache?.retain(only: Set(listed.map(\.key)), prefix: "snapshots/")
         return out.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
+    /// A cached copy (see `IndexCache`) is used when it checks out and decodes; else the manifest is fetched, and
+    /// cached when it decodes.
     public func manifest(key: String) async throws -> SnapshotManifest {
+        let place = objects.location + "/" + key
+        if let cached = indexCache?.read(key), let m = try? SnapshotManifest.decode(cached, key: key, place: place) {
+            return m
+        }
         let bytes = try await objects.get(key)
-        return try SnapshotManifest.decode(bytes, key: key, place: objects.location + "/" + key)
+        let m = try SnapshotManifest.decode(bytes, key: key, place: place)
+        indexCache?.write(key, bytes: bytes)
+        return m
     }
 
     /// Finds a snapshot by id, unique id prefix (at least 4 hex digits) or `latest`.

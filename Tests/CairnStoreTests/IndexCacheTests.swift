@@ -11,7 +11,8 @@ final class RecordingStore: ObjectStore, @unchecked Sendable {
     init(base: LocalObjectStore) { self.base = base }
     var location: String { base.location }
     var requestCounts: RequestCounts { base.requestCounts }
-    func indexGets() -> Int { fetched.withLock { $0.filter { $0.hasPrefix("index/") }.count } }
+    func indexGets() -> Int { gets(under: "index/") }
+    func gets(under prefix: String) -> Int { fetched.withLock { $0.filter { $0.hasPrefix(prefix) }.count } }
     func put(_ key: String, data: [UInt8]) async throws(ObjectStoreError) { try await base.put(key, data: data) }
     func create(_ key: String, data: [UInt8]) async throws(ObjectStoreError) -> CreateOutcome { try await base.create(key, data: data) }
     func get(_ key: String) async throws(ObjectStoreError) -> [UInt8] {
@@ -28,11 +29,11 @@ final class RecordingStore: ObjectStore, @unchecked Sendable {
 @Suite("the local index cache")
 struct IndexCacheTests {
     /// Pushes a new version of a small tree through `store` and returns how many index objects the push fetched.
-    func push(_ store: SnapshotStore, recording: RecordingStore, src: String, version: UInt64) async throws -> Int {
+    func push(_ store: SnapshotStore, recording: RecordingStore, src: String, version: UInt64, under prefix: String = "index/") async throws -> Int {
         try StoreTestSupport.write(StoreTestSupport.bytes(count: 300_000, seed: 500 + version), to: src + "/v\(version).bin")
-        let before = recording.indexGets()
+        let before = recording.gets(under: prefix)
         _ = try await Pusher(store: store).push(try StoreTestSupport.source(src))
-        return recording.indexGets() - before
+        return recording.gets(under: prefix) - before
     }
 
     @Test("over a series a cached pusher fetches no index object it has seen; another writer's new one is fetched once")
@@ -56,6 +57,11 @@ struct IndexCacheTests {
         // A push by another host (no cache here) adds one index object: the cached pusher fetches exactly that one.
         _ = try await push(uncached, recording: recording, src: src, version: 8)
         #expect(try await push(store, recording: recording, src: src, version: 9) == 1)
+
+        // Manifests likewise: a cached pusher fetches only the one another host wrote.
+        _ = try await push(uncached, recording: recording, src: src, version: 10)
+        #expect(try await push(store, recording: recording, src: src, version: 11, under: "snapshots/") == 1)
+        #expect(try await push(store, recording: recording, src: src, version: 12, under: "snapshots/") == 0)
 
         let listed = Set(try await recording.list(prefix: "index/").map(\.key))
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: cacheDir + "/index").map { "index/" + $0 })
