@@ -1068,11 +1068,12 @@ def write_report(series_list, results, info, notes, started):
                             "store's growth (local) and SeaweedFS's received bytes (S3), and its request counts matched SeaweedFS's."]
     L += ["", f"Raw numbers: `Benchmarks/work/store/results.json`."]
     text = "\n".join(L) + "\n"
-    # Keep the section Benchmarks/dedup_bench.py writes into the same file.
-    begin, end = "<!-- dedup_bench.py: begin -->", "<!-- dedup_bench.py: end -->"
+    # Keep the sections Benchmarks/dedup_bench.py (and earlier hand measurements) wrote into the same file.
     old = open(RESULTS_MD).read() if os.path.exists(RESULTS_MD) else ""
-    if begin in old and end in old:
-        text += "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
+    for name in ["dedup_bench.py", "requests"]:
+        begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
+        if begin in old and end in old:
+            text += "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
     with open(RESULTS_MD, "w") as f:
         f.write(text)
     return text, summaries
