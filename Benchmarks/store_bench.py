@@ -28,6 +28,9 @@ Environment:
   CAIRN_FLINK_HOME                Flink 2.3 distribution (default /tmp/flink-2.3.0)
   CAIRN_STORE_BENCH_PATCH         0 to skip the `zstd --patch-from` cross-check of the changed bytes
   CAIRN_STORE_BENCH_REGENERATE    1 to regenerate series kept from an earlier run
+  CAIRN_STORE_BENCH_MD            results file name in Benchmarks/ (default store-results.md)
+  CAIRN_STORE_BENCH_QUIET_WAIT    seconds to wait at most, before each timed command, for other processes to go quiet
+                                  (default 60; commands that still ran beside other work are marked †)
 
 Generated series are kept in Benchmarks/work/store/series (git-ignored) and reused when their parameters match;
 stores, restores and the S3 server's data are deleted at the start and at the end of every run.
@@ -49,7 +52,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "Benchmarks", "work", "store")
-RESULTS_MD = os.path.join(ROOT, "Benchmarks", "store-results.md")
+RESULTS_MD = os.path.join(ROOT, "Benchmarks", os.environ.get("CAIRN_STORE_BENCH_MD", "store-results.md"))
 RESULTS_JSON = os.path.join(WORK, "results.json")
 CAIRN = os.path.abspath(os.environ.get("CAIRN_BIN", os.path.join(ROOT, ".build", "release", "cairn")))
 CHECKPOINTS = int(os.environ.get("CAIRN_STORE_BENCH_CHECKPOINTS", "10"))
@@ -139,11 +142,15 @@ def foreign_cores(seconds=0.5):
     return max(0.0, (b1 - b0) - server - (own_cpu() - o0)) / seconds, server / seconds
 
 
-def wait_quiet(limit=60.0, threshold=0.15):
+QUIET_WAIT = float(os.environ.get("CAIRN_STORE_BENCH_QUIET_WAIT", "60"))
+
+
+def wait_quiet(limit=None, threshold=0.15):
     """Waits (up to `limit` seconds) until other processes use less than `threshold` cores and the S3 server has
     finished what the previous command left it (SeaweedFS keeps working a little after a large upload): other
     engineers' builds on this 2-core machine, or the previous tool's backlog, would otherwise count as this
     command's time."""
+    limit = QUIET_WAIT if limit is None else limit
     start = time.monotonic()
     while time.monotonic() - start < limit:
         other, server = foreign_cores()
@@ -1061,6 +1068,12 @@ def write_report(series_list, results, info, notes, started):
                             "store's growth (local) and SeaweedFS's received bytes (S3), and its request counts matched SeaweedFS's."]
     L += ["", f"Raw numbers: `Benchmarks/work/store/results.json`."]
     text = "\n".join(L) + "\n"
+    # Keep the sections Benchmarks/dedup_bench.py (and earlier hand measurements) wrote into the same file.
+    old = open(RESULTS_MD).read() if os.path.exists(RESULTS_MD) else ""
+    for name in ["dedup_bench.py", "requests"]:
+        begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
+        if begin in old and end in old:
+            text += "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
     with open(RESULTS_MD, "w") as f:
         f.write(text)
     return text, summaries

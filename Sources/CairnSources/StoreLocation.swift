@@ -43,9 +43,13 @@ public struct S3Options: Sendable {
     /// The bucket's region (beats AWS_REGION / AWS_DEFAULT_REGION and the profile's).
     public var region: String?
 
-    public init(endpoint: String? = nil, profile: String? = nil, region: String? = nil) {
+    /// Keep index objects in the local cache (`IndexCache.standard`; `--no-cache` turns it off).
+    public var indexCache: Bool
+
+    public init(endpoint: String? = nil, profile: String? = nil, region: String? = nil, indexCache: Bool = true) {
         self.endpoint = endpoint
         self.profile = profile
         self.region = region
+        self.indexCache = indexCache
     }
 }

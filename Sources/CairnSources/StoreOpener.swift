@@ -19,6 +19,7 @@ enum StoreOpener {
         do {
             var store = try await SnapshotStore.open(objects, create: create)
             store.clock = StoreClock.fromEnvironment()
+            if s3.indexCache { store.indexCache = IndexCache.standard(storeID: store.config.id) }
             if store.isNew, !(try await objects.probeConditionalCreate()) {
                 throw StoreError(.unsafeServer, place: location.description, message: "the server ignores If-None-Match, so two pushes could overwrite each other's commits",
                                  hint: "use a server that supports conditional writes (AWS S3, SeaweedFS, MinIO)")

@@ -6,20 +6,20 @@ import Glibc
 import Darwin
 #endif
 
-/// Restores a snapshot into a directory, byte for byte. Chunks come from packs by ranged reads (neighbours in one
-/// pack are fetched together), each is checked against its SHA-256 before it is written, and each file is
+/// Restores a snapshot into a directory, byte for byte. Chunks come from packs by the ranged reads of one
+/// `PullPlan` across all files (whole packs when most of one is needed), each is checked against its SHA-256 before it is written, and each file is
 /// written to a temporary name and renamed into place only when whole — a damaged pack stops the pull before
 /// any wrong byte reaches a file.
 public struct Puller: Sendable {
     public struct Options: Sendable {
         /// Ranged reads in flight.
         public var fetches: Int
-        /// Largest ranged read, coalescing neighbouring chunks.
+        /// Largest ranged read, coalescing chunks of one pack.
         public var maxRequest: Int
         public var lockWait: Double
         public var progress: (@Sendable (PushProgress) -> Void)?
 
-        public init(fetches: Int = 6, maxRequest: Int = 16 << 20, lockWait: Double = 600, progress: (@Sendable (PushProgress) -> Void)? = nil) {
+        public init(fetches: Int = 4, maxRequest: Int = 64 << 20, lockWait: Double = 600, progress: (@Sendable (PushProgress) -> Void)? = nil) {
             self.fetches = fetches
             self.maxRequest = maxRequest
             self.lockWait = lockWait
@@ -43,14 +43,6 @@ public struct Puller: Sendable {
     public init(store: SnapshotStore, options: Options = Options()) {
         self.store = store
         self.options = options
-    }
-
-    /// One ranged read: a run of chunks stored back to back in one pack.
-    struct Segment: Sendable {
-        var packKey: String
-        var offset: UInt64
-        var length: Int
-        var chunks: [(id: ChunkID, location: ChunkLocation)]
     }
 
     public func pull(_ manifest: SnapshotManifest, to destination: String) async throws -> Report {
@@ -77,58 +69,20 @@ public struct Puller: Sendable {
             }
         }
 
+        // One plan across files and packs; reads run `fetches` at a time within a byte budget, and their chunks are
+        // written in output order as soon as every earlier one is there.
+        let plan = PullPlan(files: manifest.files.map { $0.chunks.compactMap(ChunkID.init(hex:)) }, index: index,
+                            maxRequest: UInt64(options.maxRequest))
+        let objects = store.objects
+        let location = store.objects.location
         var written: UInt64 = 0
         var chunkCount = 0
-        for file in manifest.files {
-            let ids = file.chunks.compactMap(ChunkID.init(hex:))
-            let segments = segments(for: ids, index: index)
-            let target = dest + "/" + file.path
-            try Self.makeParents(of: target)
-            let sink: AtomicFileSink
-            do { sink = try AtomicFileSink(path: target) } catch {
-                throw StoreError(.source, place: target, message: "cannot write: \(error)")
-            }
-            var fileBytes: UInt64 = 0
-            let objects = store.objects
-            let location = store.objects.location
-            try await withThrowingTaskGroup(of: (Int, [[UInt8]]).self) { group in
-                var next = 0, inFlight = 0
-                var ready: [Int: [[UInt8]]] = [:]
-                var writeNext = 0
-                func launch() {
-                    let n = next
-                    let seg = segments[n]
-                    next += 1
-                    inFlight += 1
-                    group.addTask {
-                        let bytes = try await objects.get(seg.packKey, offset: seg.offset, count: seg.length)
-                        var out: [[UInt8]] = []
-                        for (id, loc) in seg.chunks {
-                            let start = Int(loc.offset - seg.offset)
-                            let stored = Array(bytes[start..<(start + Int(loc.storedLength))])
-                            out.append(try SnapshotStore.decodeChunk(stored, id: id, location: loc, place: location + "/" + seg.packKey))
-                        }
-                        return (n, out)
-                    }
-                }
-                while next < segments.count && inFlight < options.fetches { launch() }
-                while inFlight > 0 {
-                    guard let (n, pieces) = try await group.next() else { break }
-                    inFlight -= 1
-                    ready[n] = pieces
-                    while let pieces = ready.removeValue(forKey: writeNext) {
-                        for p in pieces {
-                            do { try sink.write(p) } catch { throw StoreError(.source, place: target, message: "cannot write: \(error)") }
-                            fileBytes += UInt64(p.count)
-                            chunkCount += 1
-                        }
-                        writeNext += 1
-                    }
-                    while next < segments.count && inFlight < options.fetches { launch() }
-                    options.progress?(PushProgress(bytesDone: written + fileBytes, bytesTotal: manifest.logicalSize, bytesUploaded: 0,
-                                                   elapsedSeconds: Date().timeIntervalSince(started)))
-                }
-            }
+        var nextFile = 0
+        var open: (file: SnapshotManifest.File, target: String, sink: AtomicFileSink, bytes: UInt64)? = nil
+
+        func finishOpenFile() throws {
+            guard let (file, target, sink, fileBytes) = open else { return }
+            open = nil
             guard fileBytes == file.size else {
                 throw StoreError(.corrupt, place: store.objects.location + "/" + manifest.key,
                                  message: "file \(file.path): chunks add up to \(fileBytes) bytes, the manifest says \(file.size)")
@@ -140,27 +94,71 @@ public struct Puller: Sendable {
             utimensat(AT_FDCWD, target, &times, 0)
             written += fileBytes
         }
-        return Report(snapshotID: manifest.id, destination: dest, files: manifest.files.count, bytesWritten: written, chunks: chunkCount,
-                      requests: store.objects.requestCounts - before, durationSeconds: Date().timeIntervalSince(started))
-    }
-
-    /// Groups a file's chunks into ranged reads: neighbours stored back to back in one pack share a read.
-    func segments(for ids: [ChunkID], index: ChunkIndex) -> [Segment] {
-        var out: [Segment] = []
-        for id in ids {
-            guard let loc = index.chunks[id] else { continue }
-            let key = PackTable.key(for: index.pack(of: loc).packID)
-            if var last = out.last, last.packKey == key, last.offset + UInt64(last.length) == loc.offset,
-               last.length + Int(loc.storedLength) <= options.maxRequest
-            {
-                last.length += Int(loc.storedLength)
-                last.chunks.append((id, loc))
-                out[out.count - 1] = last
-            } else {
-                out.append(Segment(packKey: key, offset: loc.offset, length: Int(loc.storedLength), chunks: [(id, loc)]))
+        /// Finishes files before `file` (empty ones included) and opens `file`.
+        func advance(to file: Int) throws {
+            while nextFile <= file {
+                try finishOpenFile()
+                let f = manifest.files[nextFile]
+                let target = dest + "/" + f.path
+                try Self.makeParents(of: target)
+                let sink: AtomicFileSink
+                do { sink = try AtomicFileSink(path: target) } catch {
+                    throw StoreError(.source, place: target, message: "cannot write: \(error)")
+                }
+                open = (f, target, sink, 0)
+                nextFile += 1
             }
         }
-        return out
+
+        // Reads keep their stored bytes until every chunk in them is written; each chunk is decoded and checked just
+        // before it is written, so memory holds stored bytes (bounded by the budget and the plan's window), not
+        // decompressed ones.
+        let budget = max(options.maxRequest, 64 << 20)
+        try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            var next = 0, inFlight = 0, bytesInFlight = 0
+            var buffers: [Int: (bytes: [UInt8], remaining: Int)] = [:]
+            var ready: [Int: (read: Int, id: ChunkID, location: ChunkLocation)] = [:]
+            var writeNext = 0
+            func launch() {
+                while next < plan.reads.count && inFlight < options.fetches && (inFlight == 0 || bytesInFlight + plan.reads[next].length <= budget) {
+                    let n = next
+                    let read = plan.reads[n]
+                    next += 1
+                    inFlight += 1
+                    bytesInFlight += read.length
+                    group.addTask { (n, try await objects.get(read.packKey, offset: read.offset, count: read.length)) }
+                }
+            }
+            launch()
+            while inFlight > 0 {
+                guard let (n, bytes) = try await group.next() else { break }
+                inFlight -= 1
+                let read = plan.reads[n]
+                bytesInFlight -= read.length
+                buffers[n] = (bytes, read.parts.count)
+                for part in read.parts { ready[part.ref] = (n, part.id, part.location) }
+                while let (r, id, loc) = ready.removeValue(forKey: writeNext), let buffer = buffers[r] {
+                    let start = Int(loc.offset - plan.reads[r].offset)
+                    let stored = Array(buffer.bytes[start..<(start + Int(loc.storedLength))])
+                    let piece = try SnapshotStore.decodeChunk(stored, id: id, location: loc, place: location + "/" + plan.reads[r].packKey)
+                    if buffer.remaining <= 1 { buffers[r] = nil } else { buffers[r]?.remaining -= 1 }
+                    let ref = plan.refs[writeNext]
+                    if open == nil || nextFile <= ref.file { try advance(to: ref.file) }
+                    guard let current = open else { break }
+                    do { try current.sink.write(piece) } catch { throw StoreError(.source, place: current.target, message: "cannot write: \(error)") }
+                    open?.bytes += UInt64(piece.count)
+                    chunkCount += 1
+                    writeNext += 1
+                }
+                launch()
+                options.progress?(PushProgress(bytesDone: written + (open?.bytes ?? 0), bytesTotal: manifest.logicalSize, bytesUploaded: 0,
+                                               elapsedSeconds: Date().timeIntervalSince(started)))
+            }
+        }
+        if !manifest.files.isEmpty { try advance(to: manifest.files.count - 1) }
+        try finishOpenFile()
+        return Report(snapshotID: manifest.id, destination: dest, files: manifest.files.count, bytesWritten: written, chunks: chunkCount,
+                      requests: store.objects.requestCounts - before, durationSeconds: Date().timeIntervalSince(started))
     }
 
     /// DEST may be missing or an empty directory; no file of the snapshot may already exist there.

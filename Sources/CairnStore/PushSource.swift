@@ -12,7 +12,8 @@ public struct PushSource: Sendable {
         public var mode: UInt32
         /// Offsets where the file's own format starts a unit (a `.cairn` file's blocks), ascending. Chunks are cut
         /// there instead of by FastCDC — blocks are already cut on content and compressed one by one, so one
-        /// changed block then costs one chunk — with small units merged and large ones split by FastCDC.
+        /// changed block then costs one chunk — with small units grouped by content (`UnitGrouper`) and large
+        /// ones split by FastCDC.
         public var boundaries: [UInt64]
 
         public init(relativePath: String, absolutePath: String, size: UInt64, mtimeNs: Int64, mode: UInt32, boundaries: [UInt64] = []) {

@@ -86,7 +86,7 @@ public struct Pusher: Sendable {
         let started = Date()
         let chunker = try FastCDC(store.config.chunkerParameters)
         let maxChunk = store.config.chunkMaxSize
-        let mergeBelow = UInt64(min(store.config.chunkMinSize, 64 << 10))
+        let grouper = UnitGrouper(maxGroup: UInt64(min(store.config.chunkMinSize, 64 << 10)))
         let packTarget = store.config.packTargetSize
         let level = Int32(store.config.zstdLevel)
 
@@ -104,7 +104,8 @@ public struct Pusher: Sendable {
         var fileChunks: [[ChunkID?]] = Array(repeating: [], count: source.files.count)
         var pending: Set<ChunkID> = []
         var newPacks: [PackTable] = []
-        var writer = PackWriter(capacity: packTarget + maxChunk + 4096)
+        // Room for the table too (49 bytes a chunk, chunks of 4 KiB and up), so sealing never copies the pack.
+        var writer = PackWriter(capacity: packTarget + maxChunk + 49 * ((packTarget + maxChunk) / 4096 + 1) + 20)
         var bytesRead: UInt64 = 0, bytesSkipped: UInt64 = 0
         var chunks = 0, newChunks = 0, reused = 0
         var newBytes: UInt64 = 0, storedBytes: UInt64 = 0
@@ -194,12 +195,13 @@ public struct Pusher: Sendable {
                     }
                     if position == buffer.count { break }
                     let available = buffer.count - position
-                    let (limit, exact) = file.boundaries.isEmpty
-                        ? (available, false)
-                        : Self.unitCut(file, at: offset - UInt64(available), available: available, next: &nextBoundary,
-                                       mergeBelow: mergeBelow, maxChunk: maxChunk)
-                    let length = exact ? limit : buffer.withUnsafeBytes {
-                        chunker.cutPoint(UnsafeRawBufferPointer(rebasing: $0[position..<(position + limit)]))
+                    let length = buffer.withUnsafeBytes { all in
+                        let window = UnsafeRawBufferPointer(rebasing: all[position...])
+                        let (limit, exact) = file.boundaries.isEmpty
+                            ? (available, false)
+                            : Self.unitCut(file, at: offset - UInt64(available), window: window, next: &nextBoundary,
+                                           grouper: grouper, maxChunk: maxChunk)
+                        return exact ? limit : chunker.cutPoint(UnsafeRawBufferPointer(rebasing: window[..<limit]))
                     }
                     let piece = Array(buffer[position..<(position + length)])
                     position += length
@@ -272,24 +274,28 @@ public struct Pusher: Sendable {
         return ids
     }
 
-    /// Stage "cut", for files with unit boundaries (`.cairn` blocks): how many of the `available` bytes at file
-    /// offset `here` the next chunk may take, and whether that is an exact unit end (else FastCDC cuts within it).
-    /// A run of small units becomes one chunk of at most `mergeBelow` bytes; a small unit never joins a large one,
-    /// so a change in it costs little. `next` is the first boundary after `here`, carried between calls.
-    static func unitCut(_ file: PushSource.File, at here: UInt64, available: Int, next: inout Int, mergeBelow: UInt64,
+    /// Stage "cut", for files with unit boundaries (`.cairn` blocks): how many bytes of `window` (the file from
+    /// offset `here`) the next chunk may take, and whether that is an exact unit end (else FastCDC cuts within it).
+    /// Small units are grouped by `grouper`'s content-defined rule, so a change in one unit changes one group; a
+    /// large unit is a chunk of its own, and the rest of one FastCDC split joins nothing. `next` is the first
+    /// boundary after `here`, carried between calls.
+    static func unitCut(_ file: PushSource.File, at here: UInt64, window: UnsafeRawBufferPointer, next: inout Int, grouper: UnitGrouper,
                         maxChunk: Int) -> (limit: Int, exact: Bool) {
         let boundaries = file.boundaries
         while next < boundaries.count && boundaries[next] <= here { next += 1 }
-        func unitEnd(_ i: Int) -> UInt64 { i < boundaries.count ? boundaries[i] : file.size }
-        var end = unitEnd(next)
-        if end - here < mergeBelow {
-            var following = next + 1
-            while following <= boundaries.count, unitEnd(following) - unitEnd(following - 1) < mergeBelow, unitEnd(following) - here <= mergeBelow {
-                end = unitEnd(following)
-                following += 1
-            }
+        func unitEnd(_ i: Int) -> UInt64? {
+            i < boundaries.count ? boundaries[i] : i == boundaries.count ? max(file.size, here) : nil
         }
-        let limit = Int(min(UInt64(available), end - here))
+        var end = unitEnd(next) ?? file.size
+        let unitStart = next == 0 ? 0 : boundaries[next - 1]
+        if unitStart == here {
+            let last = grouper.lastUnit(from: next, start: here, ends: unitEnd) { s, e in
+                guard s >= here, e >= s, e - here <= UInt64(window.count) else { return nil }
+                return UnsafeRawBufferPointer(rebasing: window[Int(s - here)..<Int(e - here)])
+            }
+            end = unitEnd(last) ?? end
+        }
+        let limit = Int(min(UInt64(window.count), end - here))
         return (limit, limit <= maxChunk && end - here == UInt64(limit))
     }
 
@@ -315,7 +321,10 @@ public struct Pusher: Sendable {
             kind: source.kind, source: source.source, root: source.root, host: ProcessInfo.processInfo.hostName,
             createdAt: Date(timeIntervalSince1970: started.timeIntervalSince1970 + store.clock.offset),
             attributes: source.attributes, files: files, stats: stats)
-        return (manifest, try await store.objects.create(manifest.key, data: manifest.encoded()))
+        let encoded = manifest.encoded()
+        let outcome = try await store.objects.create(manifest.key, data: encoded)
+        if outcome == .created { store.indexCache?.write(manifest.key, bytes: encoded) }
+        return (manifest, outcome)
     }
 
     /// Stage "confirm" (STORE.md §6): the manifest may be created only while everything it references is safe.

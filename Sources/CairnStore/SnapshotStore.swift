@@ -12,6 +12,8 @@ public struct SnapshotStore: Sendable {
     public private(set) var isNew = false
     /// The writer's wall clock for `createdAt` and `refreshedAt` stamps; see `StoreClock` for what it never decides.
     public var clock = StoreClock()
+    /// Where index objects are kept between commands; nil fetches every one every time.
+    public var indexCache: IndexCache?
 
     public init(objects: any ObjectStore, config: StoreConfig) {
         self.objects = objects
@@ -54,12 +56,21 @@ public struct SnapshotStore: Sendable {
         for info in listed {
             out.append(try await manifest(key: info.key))
         }
+        indexCache?.retain(only: Set(listed.map(\.key)), prefix: "snapshots/")
         return out.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
     }
 
+    /// A cached copy (see `IndexCache`) is used when it checks out and decodes; else the manifest is fetched, and
+    /// cached when it decodes.
     public func manifest(key: String) async throws -> SnapshotManifest {
+        let place = objects.location + "/" + key
+        if let cached = indexCache?.read(key), let m = try? SnapshotManifest.decode(cached, key: key, place: place) {
+            return m
+        }
         let bytes = try await objects.get(key)
-        return try SnapshotManifest.decode(bytes, key: key, place: objects.location + "/" + key)
+        let m = try SnapshotManifest.decode(bytes, key: key, place: place)
+        indexCache?.write(key, bytes: bytes)
+        return m
     }
 
     /// Finds a snapshot by id, unique id prefix (at least 4 hex digits) or `latest`.
@@ -99,6 +110,7 @@ public struct SnapshotStore: Sendable {
             tables += try await indexObject(info.key).packs
             index.sources.append(info.key)
         }
+        indexCache?.retain(only: Set(indexObjects.map(\.key)))
         var recovered: [PackTable] = []
         if recoverPacks {
             let listed = try await objects.list(prefix: "packs/")
@@ -120,13 +132,20 @@ public struct SnapshotStore: Sendable {
     }
 
     /// Reads and checks one index object: its bytes must hash to its name and decode.
+    /// A cached copy (see `IndexCache`) is used when its bytes still hash to `key`; else the object is fetched, and
+    /// cached when it checks out.
     public func indexObject(_ key: String) async throws -> IndexFile {
-        let bytes = try await objects.get(key)
         let place = objects.location + "/" + key
+        if let cached = indexCache?.read(key), let file = try? IndexFile.decode(cached, place: place) {
+            return file
+        }
+        let bytes = try await objects.get(key)
         guard IndexFile.key(for: bytes) == key else {
             throw StoreError(.corrupt, place: place, message: "index content does not match its name (damaged object)")
         }
-        return try IndexFile.decode(bytes, place: place)
+        let file = try IndexFile.decode(bytes, place: place)
+        indexCache?.write(key, bytes: bytes)
+        return file
     }
 
     /// Writes an index object for `packs` (create-if-absent: the name is its hash). Returns its key.
@@ -135,6 +154,7 @@ public struct SnapshotStore: Sendable {
         let bytes = IndexFile(packs: packs).encoded()
         let key = IndexFile.key(for: bytes)
         _ = try await objects.create(key, data: bytes)
+        indexCache?.write(key, bytes: bytes)
         return key
     }
 

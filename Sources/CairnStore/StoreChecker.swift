@@ -33,6 +33,9 @@ public struct StoreChecker: Sendable {
     public var parallelReads: Int
 
     public init(store: SnapshotStore, lockWait: Double = 600, parallelReads: Int = 3) {
+        // Check reads what the store holds, never the local index cache.
+        var store = store
+        store.indexCache = nil
         self.store = store
         self.lockWait = lockWait
         self.parallelReads = parallelReads

@@ -12,5 +12,12 @@ struct StoreOptions: ParsableArguments {
     /// How long push, pull and check wait for a prune to finish.
     var lockWait: Double { lockWaitOption ?? 600 }
 
-    var s3: S3Options { access.s3 }
+    @Flag(name: .customLong("no-cache"), help: "Fetch every index object from the store instead of using the local cache ($XDG_CACHE_HOME/cairn or ~/.cache/cairn; CAIRN_NO_CACHE=1 turns it off too).")
+    var noCache = false
+
+    var s3: S3Options {
+        var options = access.s3
+        options.indexCache = !noCache
+        return options
+    }
 }
