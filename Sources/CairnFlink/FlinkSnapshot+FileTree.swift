@@ -7,15 +7,16 @@ import Darwin
 #endif
 
 extension FlinkSnapshot {
-    /// The directory every file of the snapshot must lie in: for a retained checkpoint (`<job-id>/chk-N`) the
-    /// checkpoint root above the job directory (Flink writes `shared/`, `taskowned/` and changelog files there), else
-    /// the snapshot's own directory. A `_metadata` is outside input: a reference that leaves this tree (`/etc/passwd`,
-    /// `../../x`, a symlink out) is never read for push or copied by `rewrite --copy-files`.
+    /// The directory every file of the snapshot must lie in for push and `rewrite --copy-files`: for a retained
+    /// checkpoint (`<job-id>/chk-N`) the checkpoint root above the job directory (Flink writes `shared/`,
+    /// `taskowned/` and changelog files there), else the directory holding the snapshot's directory (a pulled
+    /// checkpoint keeps `shared/` beside `chk-N`). A `_metadata` is outside input: a reference that leaves this tree
+    /// (`/etc/passwd`, `../../x`, a symlink out) is never read for push or copied.
     public var fileTreeRoot: String {
-        let dir = FilePaths.normalize(location.directory)
+        let dir = FileOperations.absolute(FilePaths.normalize(location.directory))
         let parent = FilePaths.parent(dir)
         if FilePaths.isJobID(FilePaths.lastComponent(parent)) { return FilePaths.parent(parent) }
-        return dir
+        return parent
     }
 
     /// Whether the file at `path` (as the resolver gives it) lies outside `fileTreeRoot`. Local paths are compared

@@ -2,7 +2,7 @@ import CairnCore
 import CairnModel
 
 /// The checks `validate` makes on a Flink snapshot beyond the engine-neutral ones: every referenced file exists
-/// inside the snapshot's directory tree with at least the recorded size, and every offset lies inside its stream.
+/// with at least the recorded size, and every offset lies inside its stream.
 struct FlinkValidator {
     let snapshot: FlinkSnapshot
 
@@ -32,11 +32,6 @@ struct FlinkValidator {
             case .remote(let uri):
                 out.append(ValidationProblem(.warning, code: "remoteFile", "\(uri) is on a file system this build cannot read; not checked", at: loc))
             case .local(let path), .relocated(let path):
-                // `_metadata` is outside input: a file outside the snapshot's tree (/etc/passwd, ../..) is never read.
-                if snapshot.isOutsideFileTree(path) {
-                    out.append(ValidationProblem(code: "outsideTree", "\(RelativePath.printable(ref.path)) lies outside the snapshot's directory tree \(snapshot.fileTreeRoot); Cairn does not read it", at: loc))
-                    continue
-                }
                 let size: Int64?
                 if let cached = checked[path] { size = cached } else {
                     size = snapshot.resolver.files.size(path)

@@ -32,6 +32,16 @@ public enum FlinkRewriter {
         if dest == sourceDir || dest.hasPrefix(sourceDir + "/") {
             throw .destinationInsideSource(destination: destination, source: snapshot.location.directory)
         }
+        // --copy-files reads every file it copies: none may come from outside the snapshot's tree (/etc/passwd).
+        if plan.relocation?.mode == .copy {
+            for (_, _, role, ref) in snapshot.fileReferences {
+                guard let path = snapshot.resolver.resolve(ref).localPath, snapshot.isOutsideFileTree(path) else { continue }
+                throw .invalidInput(source: source, problems: [ValidationProblem(
+                    code: "pathTraversal",
+                    "\(RelativePath.printable(ref.path)) (at \(RelativePath.printable(path))) lies outside the snapshot's directory tree \(snapshot.fileTreeRoot); --copy-files copies only the snapshot's own files",
+                    at: SnapshotLocation(file: snapshot.location.metadataPath, state: role))])
+            }
+        }
         let inputProblems = SnapshotValidator.validate(source: source, view: snapshot, deep: false).errors
         guard inputProblems.isEmpty else { throw .invalidInput(source: source, problems: inputProblems) }
 
