@@ -75,13 +75,16 @@ fixtures: release
 bench: release
 	Benchmarks/run.sh
 
-## Crash consistency: kill -9 at CRASH_RUNS seeded points (default 200) in each of push, prune, rewrite (native and
-## Flink) and generate, then check the store and outputs are whole (Benchmarks/crash/crash.py; docs/reliability.md).
+## Crash consistency: kill -9 at CRASH_RUNS seeded points (default 200) in each of push (local and S3), prune, rewrite
+## (native and Flink), generate and backup --watch, then check the store and outputs are whole and no temporary file
+## is left after the next run (Benchmarks/crash/crash.py; docs/reliability.md). CRASH_COMMANDS picks some.
 CRASH_RUNS ?= 200
 CRASH_SEED ?= 1
 CRASH_SCALE ?= 4194304
-crash: build
-	python3 Benchmarks/crash/crash.py --cairn .build/debug/cairn --runs $(CRASH_RUNS) --seed $(CRASH_SEED) --scale $(CRASH_SCALE)
+CRASH_COMMANDS ?= push,push-s3,prune,rewrite-native,rewrite-flink,generate,backup-watch
+crash: deps
+	$(SWIFT) build -c release --product cairn
+	python3 Benchmarks/crash/crash.py --cairn .build/release/cairn --runs $(CRASH_RUNS) --seed $(CRASH_SEED) --scale $(CRASH_SCALE) --commands $(CRASH_COMMANDS)
 
 ## Store soak against a hostile S3: SeaweedFS behind scripts/fault-proxy.py failing SOAK_FAULT_RATE of the requests
 ## in every way it knows; 3 concurrent pushers, prune, pull and check --read-data for SOAK_SECONDS (default 600), with

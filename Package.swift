@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "CairnFormatTests", dependencies: ["CairnFormat", "CairnModel", "CairnCore", "CairnTestProcesses"]),
         .testTarget(name: "CairnFlinkTests", dependencies: ["CairnFlink", "CairnFormat", "CairnModel", "CairnCore"]),
         .testTarget(name: "CairnRocksDBTests", dependencies: ["CairnRocksDB", "CairnFlink", "CairnModel", "CairnCore"]),
-        .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnTestProcesses"]),
+        .testTarget(name: "CairnStoreTests", dependencies: ["CairnStore", "CairnCore", "CairnTestProcesses"]),
         // Real S3 servers and a fault-injecting proxy for tests (scripts/s3-test-server.py, scripts/fault-proxy.py).
         .target(name: "CairnTestSupport", dependencies: ["CairnS3", "CairnStore", "CairnTestProcesses"], path: "Tests/CairnTestSupport"),
         .testTarget(
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(
             name: "CairnSourcesTests",
             dependencies: ["CairnSources", "CairnCore", .target(name: "CairnS3", condition: .when(traits: ["S3"]))]),
-        .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnModel", "CairnCore", "CairnTestSupport", "CairnTestProcesses", "CairnS3"]),
+        .testTarget(name: "CairnCLITests", dependencies: ["CairnFormat", "CairnModel", "CairnCore", "CairnFlink", "CairnStore", "CairnTestSupport", "CairnTestProcesses", "CairnS3"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Crash consistency: kill -9 the writers of Cairn at seeded random points and check nothing is lost or half-written.
 
-For each command (push, prune, rewrite-native, rewrite-flink, generate) the harness prepares its inputs once,
+For each command (push, push-s3, prune, rewrite-native, rewrite-flink, generate, backup-watch) the harness prepares
+its inputs once,
 measures one normal run, then for every run i draws a kill delay uniformly over [0, normal run time] from
 random.Random("SEED:COMMAND:i"), starts the command on a fresh copy of its inputs, sends SIGKILL after that
 delay and, once the process is dead, checks the invariants:
@@ -15,11 +16,18 @@ delay and, once the process is dead, checks the invariants:
                   re-running finishes with a valid DEST.
   rewrite-flink   DEST is absent or a directory that `validate` accepts, equal file for file to a normal run's;
                   re-running finishes (or, when DEST is already whole, refuses to overwrite it and leaves it as is).
+  push-s3         push's checks against a SeaweedFS started on 127.0.0.1 (scripts/s3-test-server.py), a fresh key
+                  prefix per run holding the earlier snapshot.
   generate        every chk-N.cairn present is byte-identical to a normal run's (which `validate --deep` accepts);
                   re-running finishes and writes them all.
+  backup-watch    `backup JOB STORE --watch` of a Flink job with three checkpoints: `check --read-data` exits 0; every
+                  stored checkpoint pulls byte-identical to the job's files; re-running (with --watch, stopped by
+                  SIGTERM after its first round) exits 0 and leaves all three stored and whole.
 
-Temporary files a kill leaves behind (names with .tmp- or .cairn-tmp- / .cairn-rewrite-) are counted as litter,
-not as violations: no reader lists them and no output is ever reached through them.
+Temporary files a kill leaves behind (names with .tmp- or .cairn-tmp- / .cairn-rewrite- / .cairn-stage-) are counted
+as litter right after the kill; they must be gone after the next successful run (the writers claim their temporary
+files with flock, and push, prune, rewrite and generate remove the unclaimed ones they find): litter still there
+after the re-run is a violation.
 
 Usage: crash.py [--cairn PATH] [--runs N] [--seed S] [--commands push,prune,...] [--work DIR] [--json FILE]
        crash.py --only push:17       (repeat one run: the same seed and the same delay)
@@ -38,8 +46,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COMMANDS = ["push", "prune", "rewrite-native", "rewrite-flink", "generate"]
-TEMP_MARKERS = (".tmp-", ".cairn-tmp-", ".cairn-rewrite-")
+COMMANDS = ["push", "push-s3", "prune", "rewrite-native", "rewrite-flink", "generate", "backup-watch"]
+TEMP_MARKERS = (".tmp-", ".cairn-tmp-", ".cairn-rewrite-", ".cairn-stage-")
 
 
 class Violation(Exception):
@@ -49,9 +57,10 @@ class Violation(Exception):
 class Cairn:
     def __init__(self, binary):
         self.binary = binary
+        self.env = None  # the environment of every run (S3 credentials once a server is up)
 
     def run(self, args, check=False):
-        p = subprocess.run([self.binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = subprocess.run([self.binary] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env)
         if check and p.returncode != 0:
             raise RuntimeError(f"cairn {' '.join(args)} exited {p.returncode}: {p.stderr.strip()}")
         return p
@@ -75,6 +84,13 @@ def tree(d):
             with open(p, "rb") as fh:
                 out[os.path.relpath(p, d)] = hashlib.sha256(fh.read()).hexdigest()
     return out
+
+
+def no_litter(d, when):
+    n = litter(d)
+    if n:
+        names = [x for _, dirs, files in os.walk(d) for x in dirs + files if any(m in x for m in TEMP_MARKERS)]
+        raise Violation(f"{when}: {n} temporary file(s) left behind: {names[:3]}")
 
 
 def litter(d):
@@ -159,7 +175,11 @@ class Push(Scenario):
             return False
         self.check(ctx, "after the re-run")
         self.pull_equals(ctx, "latest", "v2", "after the re-run")
+        self.no_store_litter(ctx)
         return True
+
+    def no_store_litter(self, ctx):
+        no_litter(ctx["store"], "after the re-run")
 
 
 class Prune(Push):
@@ -206,6 +226,7 @@ class Prune(Push):
             raise Violation("after the re-run the snapshots are not exactly the kept ones")
         for s in self.kept:
             self.pull_equals(ctx, s, self.version_of[s], "after the re-run")
+        self.no_store_litter(ctx)
         return True
 
 
@@ -238,6 +259,7 @@ class RewriteNative(Scenario):
             return False
         if self.cairn.run(["validate", ctx["dest"], "--deep"]).returncode != 0 or sha(ctx["dest"]) != self.ref:
             raise Violation("after the re-run DEST is not the complete output")
+        no_litter(ctx["run"], "after the re-run")
         return True
 
 
@@ -278,6 +300,7 @@ class RewriteFlink(Scenario):
             return False
         if tree(ctx["dest"]) != self.ref or self.cairn.run(["validate", ctx["dest"]]).returncode != 0:
             raise Violation("after the re-run DEST is not the complete output")
+        no_litter(ctx["run"], "after the re-run")
         return True
 
 
@@ -318,10 +341,145 @@ class Generate(Scenario):
         got = {n: sha(os.path.join(ctx["dest"], n)) for n in os.listdir(ctx["dest"]) if not any(m in n for m in TEMP_MARKERS)}
         if got != self.ref:
             raise Violation("after the re-run the outputs are not the complete ones")
+        no_litter(ctx["run"], "after the re-run")
         return True
 
 
-SCENARIOS = {"push": Push, "prune": Prune, "rewrite-native": RewriteNative, "rewrite-flink": RewriteFlink, "generate": Generate}
+class S3Server:
+    """SeaweedFS on 127.0.0.1 through scripts/s3-test-server.py, as the tests start it; stopped by closing its stdin."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/s3-test-server.py"), "weed"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("scripts/s3-test-server.py weed did not start (run scripts/install-deps.sh)")
+        self.info = json.loads(line)
+
+    def environment(self):
+        env = dict(os.environ)
+        env.update({"AWS_ACCESS_KEY_ID": self.info["accessKeyId"], "AWS_SECRET_ACCESS_KEY": self.info["secretAccessKey"],
+                    "AWS_REGION": self.info["region"], "AWS_ENDPOINT_URL": self.info["endpoint"]})
+        return env
+
+    def stop(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+class PushS3(Push):
+    """push to S3: each run gets a fresh key prefix holding the earlier snapshot (pushed there first)."""
+
+    server = None
+
+    def prepare(self):
+        if PushS3.server is None:
+            PushS3.server = S3Server()
+        self.cairn.env = PushS3.server.environment()
+        self.bucket = PushS3.server.info["bucket"]
+        rng = random.Random("push-data")
+        base = os.path.join(self.work, "push-base")
+        self.v1, self.v2 = os.path.join(base, "v1"), os.path.join(base, "v2")
+        os.makedirs(self.v1)
+        for i in range(4):
+            write_random(os.path.join(self.v1, f"part-{i}"), self.scale, rng)
+        shutil.copytree(self.v1, self.v2)
+        write_random(os.path.join(self.v2, "part-1"), self.scale, rng)
+        write_random(os.path.join(self.v2, "part-4"), self.scale, rng)
+        self.src = os.path.join(base, "src")
+        self.trees = {"v1": tree(self.v1), "v2": tree(self.v2)}
+        self.runs = 0
+
+    def fresh(self, run):
+        self.runs += 1
+        store = f"s3://{self.bucket}/crash-{os.getpid()}-{self.runs}-{random.randrange(1 << 30)}"
+        if os.path.exists(self.src):
+            shutil.rmtree(self.src)
+        shutil.copytree(self.v1, self.src)
+        self.cairn.run(["push", self.src, store], check=True)
+        self.before = self.cairn.snapshots(store)
+        shutil.rmtree(self.src)
+        shutil.copytree(self.v2, self.src)
+        return {"store": store, "run": run}
+
+    def no_store_litter(self, ctx):
+        pass  # an object store holds no temporary objects (uploads are single PUTs; packs stay below the multipart size)
+
+
+class BackupWatch(Scenario):
+    """backup --watch of a Flink job with three checkpoints into a fresh local store."""
+
+    JOB = "Fixtures/flink/2.3/rocksdb-incremental/ed57ef9367947a2619891a87077f6ec7"
+
+    def prepare(self):
+        self.job = os.path.join(ROOT, self.JOB)
+        self.checkpoints = sorted(n for n in os.listdir(self.job) if n.startswith("chk-"))
+        base = os.path.join(self.work, "backup-base")
+        os.makedirs(base)
+        ref = os.path.join(base, "ref-store")
+        self.cairn.run(["backup", self.job, ref, "--settle", "0"], check=True)
+        self.ids = sorted(s["checkpointId"] for s in json.loads(self.cairn.run(["snapshots", ref, "--json"], check=True).stdout))
+        if len(self.ids) != len(self.checkpoints):
+            raise RuntimeError(f"backup stored {self.ids} of {self.checkpoints}")
+
+    def fresh(self, run):
+        return {"store": os.path.join(run, "store"), "run": run}
+
+    def argv(self, ctx):
+        return ["backup", self.job, ctx["store"], "--watch", "--interval", "1s", "--settle", "0", "--json"]
+
+    def measured_argv(self, ctx):
+        return ["backup", self.job, ctx["store"], "--settle", "0"]
+
+    def stored(self, ctx):
+        p = self.cairn.run(["snapshots", ctx["store"], "--json"])
+        if p.returncode != 0:
+            raise Violation(f"snapshots exited {p.returncode}: {p.stderr.strip()}")
+        return {s["checkpointId"]: s["id"] for s in json.loads(p.stdout)}
+
+    def whole(self, ctx, snapshot, when):
+        out = os.path.join(ctx["run"], "pull-" + snapshot[:12] + "-" + str(time.monotonic_ns()))
+        p = self.cairn.run(["pull", ctx["store"], snapshot, out])
+        if p.returncode != 0:
+            raise Violation(f"{when}: pull {snapshot[:12]} exited {p.returncode}: {p.stderr.strip()}")
+        for rel, digest in tree(out).items():
+            if sha(os.path.join(self.job, rel)) != digest:
+                raise Violation(f"{when}: {rel} of snapshot {snapshot[:12]} does not pull byte-identical")
+        shutil.rmtree(out)
+
+    def verify(self, ctx):
+        if os.path.exists(os.path.join(ctx["store"], "config")):
+            p = self.cairn.run(["check", ctx["store"], "--read-data"])
+            if p.returncode != 0:
+                raise Violation(f"after the kill: check --read-data exited {p.returncode}: {(p.stdout + p.stderr).strip()[-400:]}")
+            for cid, sid in self.stored(ctx).items():
+                self.whole(ctx, sid, "after the kill")
+        # Re-run with --watch; stop it with SIGTERM once its first round is reported.
+        proc = subprocess.Popen([self.cairn.binary] + self.argv(ctx), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = proc.stdout.readline()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise Violation("the re-run did not stop after SIGTERM")
+        if proc.returncode != 0 or not first:
+            return False
+        p = self.cairn.run(["check", ctx["store"], "--read-data"])
+        if p.returncode != 0:
+            raise Violation(f"after the re-run: check --read-data exited {p.returncode}: {(p.stdout + p.stderr).strip()[-400:]}")
+        stored = self.stored(ctx)
+        if sorted(stored) != self.ids:
+            raise Violation(f"after the re-run the store holds checkpoints {sorted(stored)}, not {self.ids}")
+        for sid in stored.values():
+            self.whole(ctx, sid, "after the re-run")
+        no_litter(ctx["store"], "after the re-run")
+        return True
+
+
+SCENARIOS = {"push": Push, "push-s3": PushS3, "prune": Prune, "rewrite-native": RewriteNative, "rewrite-flink": RewriteFlink,
+             "generate": Generate, "backup-watch": BackupWatch}
 
 
 def measure(scenario, work):
@@ -331,11 +489,12 @@ def measure(scenario, work):
         run = os.path.join(work, f"measure-{k}")
         os.makedirs(run)
         ctx = scenario.fresh(run)
+        argv = scenario.measured_argv(ctx) if hasattr(scenario, "measured_argv") else scenario.argv(ctx)
         t = time.monotonic()
-        p = scenario.cairn.run(scenario.argv(ctx))
+        p = scenario.cairn.run(argv)
         elapsed = time.monotonic() - t
         if p.returncode != 0:
-            raise RuntimeError(f"a normal run of {scenario.argv(ctx)} exited {p.returncode}: {p.stderr.strip()}")
+            raise RuntimeError(f"a normal run of {argv} exited {p.returncode}: {p.stderr.strip()}")
         shutil.rmtree(run)
         best = elapsed if best is None else min(best, elapsed)
     return best
@@ -347,7 +506,8 @@ def one_run(scenario, name, seed, i, normal, work):
     run = os.path.join(work, f"run-{i}")
     os.makedirs(run)
     ctx = scenario.fresh(run)
-    proc = subprocess.Popen([scenario.cairn.binary] + scenario.argv(ctx), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([scenario.cairn.binary] + scenario.argv(ctx), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=scenario.cairn.env)
     time.sleep(delay)
     killed = proc.poll() is None
     if killed:
@@ -412,6 +572,8 @@ def main():
             if violations or s["reruns"] != s["killPoints"]:
                 failed = True
     finally:
+        if PushS3.server is not None:
+            PushS3.server.stop()
         if args.json:
             with open(args.json, "w") as fh:
                 json.dump(summary, fh, indent=2)

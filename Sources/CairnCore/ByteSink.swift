@@ -18,8 +18,11 @@ extension ByteSink {
     }
 }
 
-/// Writes a file atomically: bytes go to a temporary file beside the destination, which `commit` fsyncs and
-/// renames over it. Until then the destination is untouched; an abandoned sink removes its temporary file.
+/// Writes a file atomically: bytes go to a temporary file beside the destination (`<name>.cairn-tmp-…`, claimed, see
+/// `TemporaryFiles`), which `commit` fsyncs and renames over it. Until then the destination is untouched; an
+/// abandoned sink removes its temporary file, and a new sink removes what a killed writer left beside the same
+/// destination. The descriptor stays open (and the claim held) until the sink goes, so a file staged at its name
+/// for a later rename is not taken for abandoned.
 public final class AtomicFileSink: ByteSink {
     public let path: String
     private let temporaryPath: String
@@ -30,17 +33,17 @@ public final class AtomicFileSink: ByteSink {
 
     public init(path: String) throws(IOError) {
         self.path = path
-        self.temporaryPath = path + ".cairn-tmp-\(getpid())"
-        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw IOError(path: path, operation: "create", errno: errno) }
+        TemporaryFiles.removeAbandoned(beside: path)
+        let dir = FilePaths.parent(path)
+        let (name, fd) = try TemporaryFiles.createFile(directory: dir, beside: FilePaths.lastComponent(path))
+        self.temporaryPath = dir + "/" + name
+        self.fd = fd
         buffer.reserveCapacity(bufferLimit)
     }
 
     deinit {
-        if !committed {
-            if fd >= 0 { close(fd) }
-            unlink(temporaryPath)
-        }
+        if !committed { unlink(temporaryPath) }
+        if fd >= 0 { close(fd) }
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws(IOError) {
@@ -66,8 +69,6 @@ public final class AtomicFileSink: ByteSink {
     public func commit() throws(IOError) {
         try flush()
         guard fsync(fd) == 0 else { throw IOError(path: path, operation: "fsync", errno: errno) }
-        guard close(fd) == 0 else { throw IOError(path: path, operation: "close", errno: errno) }
-        fd = -1
         guard rename(temporaryPath, path) == 0 else { throw IOError(path: path, operation: "rename into place", errno: errno) }
         committed = true
     }

@@ -88,9 +88,12 @@ public enum FileOperations {
         return true
     }
 
-    /// Removes `path` and everything below it; quietly skips what is already gone.
+    /// Removes `path` and everything below it; quietly skips what is already gone. Symlinks are removed, never
+    /// followed, so a link planted in the tree cannot make this delete anything outside it.
     public static func removeTree(_ path: String) {
-        if FilePaths.kind(path) == .directory {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        if st.st_mode & S_IFMT == S_IFDIR {
             for name in FilePaths.list(path) { removeTree(path + "/" + name) }
             rmdir(path)
         } else {

@@ -10,4 +10,23 @@ public enum ObjectStoreURL {
 
     /// True for `s3://`, `s3a://` and `s3p://` URLs.
     public static func isS3(_ text: String) -> Bool { s3Scheme(text) != nil }
+
+    /// Whether `text` is a URL with user information (`scheme://user:password@host…`), which Cairn never uses: a
+    /// password there would end up in shell history, process listings and messages.
+    public static func hasUserInfo(_ text: String) -> Bool { userInfoRange(text) != nil }
+
+    /// `text` with the user information of a URL replaced by `***` (and control characters escaped), for messages.
+    public static func redacted(_ text: String) -> String {
+        var t = text
+        if let r = userInfoRange(t) { t.replaceSubrange(r, with: "***") }
+        return RelativePath.printable(t)
+    }
+
+    /// The `user:password` part between `://` and the last `@` of the authority, if any.
+    private static func userInfoRange(_ text: String) -> Range<String.Index>? {
+        guard let scheme = text.firstRange(of: "://") else { return nil }
+        let authorityEnd = text[scheme.upperBound...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? text.endIndex
+        guard let at = text[scheme.upperBound..<authorityEnd].lastIndex(of: "@") else { return nil }
+        return scheme.upperBound..<at
+    }
 }

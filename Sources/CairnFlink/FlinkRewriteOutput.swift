@@ -71,6 +71,7 @@ public struct FlinkRewriteOutput {
                 guard let path = snapshot.resolver.resolve(ref).localPath else {
                     throw .missingOutputFile(path: ref.path, role: role, hint: "It is missing beside the input's _metadata.")
                 }
+                try refuseOutside(path, reference: ref.path, role: role)
                 relativeCopies[ref.path] = path
                 continue
             }
@@ -86,6 +87,12 @@ public struct FlinkRewriteOutput {
                 guard let from = snapshot.resolver.resolve(old).localPath else {
                     throw .missingOutputFile(path: original, role: role, hint: "The input's file is missing, so it cannot be copied.")
                 }
+                try refuseOutside(from, reference: original, role: role)
+                if target.split(separator: "/").contains("..") {
+                    throw .invalidInput(source: snapshot.location.metadataPath, problems: [ValidationProblem(
+                        code: "pathTraversal", "\(RelativePath.printable(ref.path)) has a .. segment; --copy-files writes only below the --relocate base",
+                        at: SnapshotLocation(file: snapshot.location.metadataPath, state: role))])
+                }
                 absoluteCopies[target] = from
                 continue
             }
@@ -100,6 +107,16 @@ public struct FlinkRewriteOutput {
         if !remote.isEmpty {
             notes.append("\(remote.count) file(s) on other file systems (e.g. \(remote.sorted()[0])) are referenced as they are, not checked")
         }
+    }
+
+    /// Refuses to copy a file from outside the input's directory tree (`/etc/passwd`, `../..`, a symlink out): a
+    /// `_metadata` is outside input, and a copy would carry any readable file into DEST.
+    private func refuseOutside(_ path: String, reference: String, role: String) throws(FlinkRewriteError) {
+        guard snapshot.isOutsideFileTree(path) else { return }
+        throw .invalidInput(source: snapshot.location.metadataPath, problems: [ValidationProblem(
+            code: "pathTraversal",
+            "\(RelativePath.printable(reference)) (at \(RelativePath.printable(path))) lies outside the snapshot's directory tree \(snapshot.fileTreeRoot); rewrite copies only the snapshot's own files",
+            at: SnapshotLocation(file: snapshot.location.metadataPath, state: role))])
     }
 
     /// Where the input's copy of a missing file is, as a `--relocate` suggestion.
@@ -127,9 +144,10 @@ public struct FlinkRewriteOutput {
     public func write() throws(FlinkRewriteError) -> (files: Int, bytes: Int64, notes: [String]) {
         let parent = FilePaths.parent(destination)
         do { try FilePaths.makeDirectories(parent) } catch { throw .io(error) }
-        var g = SystemRandomNumberGenerator()
-        let temp = parent + "/." + FilePaths.lastComponent(destination) + ".cairn-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max, using: &g))"
-        guard mkdir(temp, 0o755) == 0 else { throw .io(IOError(path: temp, operation: "create directory", errno: errno)) }
+        let temp = parent + "/" + TemporaryFiles.name(for: FilePaths.lastComponent(destination), hidden: true)
+        let claim: Int32
+        do { claim = try TemporaryFiles.createDirectory(temp) } catch { throw .io(error) }
+        defer { POSIX.close(claim) }
         var createdOutside: [String] = []
         do throws(FlinkRewriteError) {
             let result = try fill(temp, createdOutside: &createdOutside)

@@ -1,3 +1,4 @@
+import CairnCore
 import CairnStore
 import Foundation
 
@@ -80,9 +81,14 @@ extension S3Configuration {
             endpoint = value("AWS_ENDPOINT_URL_S3") ?? value("AWS_ENDPOINT_URL") ?? setting("endpoint_url")
         }
         if let e = endpoint {
+            if ObjectStoreURL.hasUserInfo(e) {
+                throw ObjectStoreError(
+                    .configuration, place: ObjectStoreURL.redacted(e), message: "credentials in the endpoint URL are refused (they would show in process lists and logs)",
+                    hint: "write the endpoint as http(s)://host[:port] and give the keys with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --profile")
+            }
             guard let parsed = S3Endpoint(e) else {
                 throw ObjectStoreError(
-                    .configuration, place: e, message: "not an http:// or https:// URL with a host",
+                    .configuration, place: ObjectStoreURL.redacted(e), message: "not an http:// or https:// URL with a host",
                     hint: "write the endpoint like http://127.0.0.1:8333")
             }
             endpoint = parsed.description

@@ -1,3 +1,4 @@
+import CairnCore
 import CairnStore
 
 /// A bucket and key prefix, parsed from `s3://bucket/prefix`. The prefix never starts with `/` and, when not
@@ -35,5 +36,11 @@ public struct S3Location: Sendable, Equatable, CustomStringConvertible {
         return nil
     }
 
-    public var description: String { "s3://\(bucket)/\(prefix)" }
+    /// Why the prefix cannot hold a store (a `..` or empty segment, a control character), or nil.
+    public var prefixProblem: String? {
+        guard !prefix.isEmpty else { return nil }
+        return RelativePath.problem(String(prefix.dropLast())).map { "the key prefix \($0)" }
+    }
+
+    public var description: String { ObjectStoreURL.redacted("s3://\(bucket)/\(prefix)") }
 }

@@ -14,6 +14,13 @@ public final class S3ObjectStore: ObjectStore {
 
     /// Checks the bucket name and endpoint, and sets up the HTTP client; no request is made yet.
     public init(location: S3Location, configuration: S3Configuration) throws(ObjectStoreError) {
+        if ObjectStoreURL.hasUserInfo("s3://" + location.bucket) {
+            throw ObjectStoreError(.configuration, place: location.description, message: "credentials in an s3:// URL are refused (they would show in process lists and logs)",
+                                   hint: "give them with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --profile")
+        }
+        if let problem = location.prefixProblem {
+            throw ObjectStoreError(.configuration, place: location.description, message: "unsafe store location: \(problem)")
+        }
         if let problem = location.bucketProblem {
             throw ObjectStoreError(.configuration, place: location.description, message: "bad bucket name: \(problem)")
         }
@@ -41,7 +48,7 @@ public final class S3ObjectStore: ObjectStore {
         profile: String? = nil
     ) throws(ObjectStoreError) -> S3ObjectStore {
         guard let location = S3Location(url: url) else {
-            throw ObjectStoreError(.configuration, place: url, message: "not an S3 URL", hint: "write it as s3://bucket/prefix")
+            throw ObjectStoreError(.configuration, place: ObjectStoreURL.redacted(url), message: "not an S3 URL", hint: "write it as s3://bucket/prefix")
         }
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         let configuration = try S3Configuration.resolve(
@@ -65,9 +72,7 @@ public final class S3ObjectStore: ObjectStore {
     public func close() async { await transport.shutdown() }
 
     func fullKey(_ key: String) throws(ObjectStoreError) -> String {
-        guard validateStoreKey(key) else {
-            throw ObjectStoreError(.configuration, place: transport.place(s3Location.prefix + key), message: "refusing unsafe object key \(String(reflecting: key))")
-        }
+        guard validateStoreKey(key) else { throw unsafeKeyError(key, place: transport.place(s3Location.prefix)) }
         return s3Location.prefix + key
     }
 
@@ -330,7 +335,8 @@ public final class S3ObjectStore: ObjectStore {
         let code = r.errorCode ?? ""
         var what = "HTTP \(r.status)"
         if !code.isEmpty { what += " \(code)" }
-        if let m = r.errorMessage, !m.isEmpty { what += ": \(m)" }
+        // A server (or a proxy) may echo request headers; the session token travels in one.
+        if let m = r.errorMessage, !m.isEmpty { what += ": \(configuration.credentials.redacting(RelativePath.printable(m)))" }
         if r.attempts > 1 { what += " (after \(r.attempts) attempts)" }
         let credentialCodes: Set<String> = [
             "SignatureDoesNotMatch", "InvalidAccessKeyId", "AccessDenied", "InvalidToken", "ExpiredToken",

@@ -8,10 +8,13 @@ public enum StoreLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// Classifies `argument`; any other URL scheme is a usage error.
     public init(_ argument: String) throws(UsageError) {
-        if ObjectStoreURL.isS3(argument) {
+        if ObjectStoreURL.hasUserInfo(argument) {
+            throw UsageError("\(ObjectStoreURL.redacted(argument)): credentials in a URL are refused (they would show in process lists and logs); "
+                + "give them with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --profile")
+        } else if ObjectStoreURL.isS3(argument) {
             self = .s3(argument)
         } else if argument.contains("://") {
-            throw UsageError("\(argument): stores are local directories or s3://bucket/prefix URLs")
+            throw UsageError("\(ObjectStoreURL.redacted(argument)): stores are local directories or s3://bucket/prefix URLs")
         } else {
             self = .directory(argument)
         }

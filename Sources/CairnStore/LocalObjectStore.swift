@@ -34,9 +34,7 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
     public var requestCounts: RequestCounts { counts.withLock { $0 } }
 
     private func path(_ key: String) throws(ObjectStoreError) -> String {
-        guard validateStoreKey(key) else {
-            throw ObjectStoreError(.configuration, place: root, message: "refusing unsafe object key \(String(reflecting: key))")
-        }
+        guard validateStoreKey(key) else { throw unsafeKeyError(key, place: root) }
         return root + "/" + key
     }
 
@@ -57,7 +55,8 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
 
     private func putNow(_ key: String, data: [UInt8]) throws(ObjectStoreError) {
         let target = try path(key)
-        let temp = try writeTemporary(for: target, data: data)
+        let (temp, fd) = try writeTemporary(for: target, data: data)
+        defer { POSIX.close(fd) }
         if rename(temp, target) != 0 {
             let e = errno
             unlink(temp)
@@ -70,8 +69,11 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
     public func create(_ key: String, data: [UInt8]) async throws(ObjectStoreError) -> CreateOutcome {
         let target = try path(key)
         if access(target, F_OK) == 0 { return .alreadyExists }
-        let temp = try writeTemporary(for: target, data: data)
-        defer { unlink(temp) }
+        let (temp, fd) = try writeTemporary(for: target, data: data)
+        defer {
+            unlink(temp)
+            POSIX.close(fd)
+        }
         counts.withLock { $0.puts += 1; $0.bytesSent += UInt64(data.count) }
         if link(temp, target) != 0 {
             let e = errno
@@ -168,21 +170,51 @@ public final class LocalObjectStore: ObjectStore, @unchecked Sendable {
 
     // MARK: - helpers
 
-    private func writeTemporary(for target: String, data: [UInt8]) throws(ObjectStoreError) -> String {
+    /// Writes `data` to a new claimed temporary file beside `target` (see `TemporaryFiles`); the caller renames or
+    /// links it into place and only then closes the returned descriptor, which releases the claim.
+    private func writeTemporary(for target: String, data: [UInt8]) throws(ObjectStoreError) -> (path: String, fd: Int32) {
         let slash = target.lastIndex(of: "/")!
         let dir = String(target[..<slash])
         try Self.makeDirectories(dir)
-        let temp = dir + "/.tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Self.failure(temp, "create", errno) }
+        var fd: Int32 = -1
+        var temp = ""
+        for _ in 0..<8 where fd < 0 {
+            temp = dir + "/.tmp-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw Self.failure(temp, "create", errno) }
+            if !TemporaryFiles.claim(fd) {
+                POSIX.close(fd)
+                fd = -1
+            }
+        }
+        guard fd >= 0 else { throw ObjectStoreError(.io, place: dir, message: "temporary files kept disappearing") }
         var failure = data.withUnsafeBytes { POSIX.writeAll(fd, $0) } ?? 0
         if failure == 0 && fsync(fd) != 0 { failure = errno }
-        POSIX.close(fd)
         if failure != 0 {
             unlink(temp)
+            POSIX.close(fd)
             throw Self.failure(temp, "write", failure)
         }
-        return temp
+        return (temp, fd)
+    }
+
+    /// Removes the temporary files (`.tmp-…`) that writers killed before their rename or link left in the store;
+    /// one a live writer still holds is kept. Push and prune call it under their lock; returns how many went.
+    public func removeAbandonedTemporaries() async -> Int {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async {
+                continuation.resume(returning: Self.removeAbandoned(below: self.root))
+            }
+        }
+    }
+
+    private static func removeAbandoned(below dir: String) -> Int {
+        var removed = TemporaryFiles.removeAbandoned(in: dir) { $0.hasPrefix(".tmp-") }
+        for name in FilePaths.list(dir) where !name.hasPrefix(".") {
+            var st = stat()
+            if lstat(dir + "/" + name, &st) == 0, st.st_mode & S_IFMT == S_IFDIR { removed += removeAbandoned(below: dir + "/" + name) }
+        }
+        return removed
     }
 
     private func syncDirectory(of path: String) {

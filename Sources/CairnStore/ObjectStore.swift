@@ -40,10 +40,15 @@ public protocol ObjectStore: Sendable {
 
     /// Releases connections and threads. Call once, after the last request.
     func close() async
+
+    /// Removes what writers killed mid-write left behind and no live writer holds (a local store's temporary
+    /// files); returns how many. Push and prune call it under their lock.
+    func removeAbandonedTemporaries() async -> Int
 }
 
 extension ObjectStore {
     public func close() async {}
+    public func removeAbandonedTemporaries() async -> Int { 0 }
 }
 
 /// What `ObjectStore.create` did.
@@ -142,13 +147,24 @@ public struct ObjectStoreError: CairnError {
 }
 
 /// Checks a key made from outside input (a snapshot id typed by a user, a name read from a listing) before it is
-/// used as a path: no `..`, no absolute paths, no empty or dot segments, no NUL.
+/// used as a path or an S3 key: `RelativePath.problem` (no `..`, no absolute paths, no empty or dot segments, no
+/// control characters). Both object stores and the manifest decoder use it, so the rule lives in one place.
 public func validateStoreKey(_ key: String) -> Bool {
-    if key.isEmpty || key.hasPrefix("/") || key.utf8.contains(0) { return false }
-    for segment in key.split(separator: "/", omittingEmptySubsequences: false) {
-        if segment.isEmpty || segment == "." || segment == ".." { return false }
+    RelativePath.isSafe(key)
+}
+
+/// The refusal of an unsafe key, naming it printably and saying why.
+public func unsafeKeyError(_ key: String, place: String) -> ObjectStoreError {
+    ObjectStoreError(.configuration, place: place,
+                     message: "refusing unsafe object key \"\(RelativePath.printable(key))\": it \(RelativePath.problem(key) ?? "is unsafe")",
+                     hint: "object keys are made by Cairn; this one came from a damaged or hostile store, or a bad argument")
+}
+
+extension ObjectStore {
+    /// Throws `unsafeKeyError` when `key` is not a safe store key.
+    public func checkKey(_ key: String) throws(ObjectStoreError) {
+        guard validateStoreKey(key) else { throw unsafeKeyError(key, place: location) }
     }
-    return true
 }
 
 extension ObjectStoreError {

@@ -121,6 +121,7 @@ public struct Pruner: Sendable {
     /// Prune in named stages: select, mark, plan the sweep, then (unless a dry run) forget, repack, re-index, delete.
     private func run(_ policy: Policy, lock: HeldStoreLock) async throws -> Report {
         let started = Date()
+        if !options.dryRun { _ = await store.objects.removeAbandonedTemporaries() }
         let before = store.objects.requestCounts
         let objects = store.objects
         let snapshots = try await store.snapshots()

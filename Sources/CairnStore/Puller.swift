@@ -56,7 +56,7 @@ public struct Puller: Sendable {
         let before = store.objects.requestCounts
         var dest = destination
         while dest.count > 1 && dest.hasSuffix("/") { dest.removeLast() }
-        try Self.prepareDestination(dest, files: manifest.files)
+        let tree = try Self.prepareDestination(dest, files: manifest.files)
         let (index, _) = try await store.loadIndex(recoverPacks: false)
 
         // Every chunk must be known before anything is written.
@@ -78,33 +78,29 @@ public struct Puller: Sendable {
         var written: UInt64 = 0
         var chunkCount = 0
         var nextFile = 0
-        var open: (file: SnapshotManifest.File, target: String, sink: AtomicFileSink, bytes: UInt64)? = nil
+        var open: (file: SnapshotManifest.File, target: String, sink: ConfinedFile, bytes: UInt64)? = nil
 
         func finishOpenFile() throws {
-            guard let (file, target, sink, fileBytes) = open else { return }
+            guard let (file, _, sink, fileBytes) = open else { return }
             open = nil
             guard fileBytes == file.size else {
                 throw StoreError(.corrupt, place: store.objects.location + "/" + manifest.key,
                                  message: "file \(file.path): chunks add up to \(fileBytes) bytes, the manifest says \(file.size)")
             }
-            do { try sink.commit() } catch { throw StoreError(.source, place: target, message: "cannot write: \(error)") }
-            chmod(target, mode_t(file.mode & 0o7777 == 0 ? 0o644 : file.mode & 0o7777))
-            var times = [timespec(tv_sec: Int(file.mtimeNs / 1_000_000_000), tv_nsec: Int(file.mtimeNs % 1_000_000_000)),
-                         timespec(tv_sec: Int(file.mtimeNs / 1_000_000_000), tv_nsec: Int(file.mtimeNs % 1_000_000_000))]
-            utimensat(AT_FDCWD, target, &times, 0)
+            do { try sink.commit() } catch { throw Self.refusal(error) }
             written += fileBytes
         }
+
         /// Finishes files before `file` (empty ones included) and opens `file`.
         func advance(to file: Int) throws {
             while nextFile <= file {
                 try finishOpenFile()
                 let f = manifest.files[nextFile]
                 let target = dest + "/" + f.path
-                try Self.makeParents(of: target)
-                let sink: AtomicFileSink
-                do { sink = try AtomicFileSink(path: target) } catch {
-                    throw StoreError(.source, place: target, message: "cannot write: \(error)")
-                }
+                let sink: ConfinedFile
+                do { sink = try tree.create(f.path) } catch { throw Self.refusal(error) }
+                sink.mode = mode_t(f.mode & 0o7777 == 0 ? 0o644 : f.mode & 0o7777)
+                sink.modificationTimeNs = f.mtimeNs
                 open = (f, target, sink, 0)
                 nextFile += 1
             }
@@ -161,19 +157,31 @@ public struct Puller: Sendable {
                       requests: store.objects.requestCounts - before, durationSeconds: Date().timeIntervalSince(started))
     }
 
-    /// DEST may be missing or an empty directory; no file of the snapshot may already exist there.
-    static func prepareDestination(_ dest: String, files: [SnapshotManifest.File]) throws {
+    /// DEST may be missing or a directory; no file of the snapshot may already exist there, and no directory on
+    /// the way to one may be a symlink (or anything but a directory): pull writes only below DEST, never through a
+    /// link. Everything is checked before the first byte is fetched; `ConfinedDirectory` checks again as it writes.
+    static func prepareDestination(_ dest: String, files: [SnapshotManifest.File]) throws -> ConfinedDirectory {
         switch FilePaths.kind(dest) {
         case nil:
             try makeParents(of: dest + "/x")
         case .directory:
-            for f in files where FilePaths.kind(dest + "/" + f.path) != nil {
-                throw StoreError(.source, place: dest + "/" + f.path, message: "already exists; pull never overwrites",
-                                 hint: "pull into an empty or new directory")
-            }
+            break
         default:
             throw StoreError(.source, place: dest, message: "exists and is not a directory")
         }
+        let tree: ConfinedDirectory
+        do { tree = try ConfinedDirectory(root: dest) } catch { throw refusal(error) }
+        for f in files {
+            if let problem = tree.problem(creating: f.path) { throw refusal(problem) }
+        }
+        return tree
+    }
+
+    /// A write pull refused or could not make, as a store error naming the file.
+    static func refusal(_ error: IOError) -> StoreError {
+        let exists = error.errno == EEXIST || error.message.contains("already exists")
+        return StoreError(.source, place: error.path, message: "cannot \(error.operation): \(error.message)",
+                          hint: exists ? "pull into an empty or new directory" : nil)
     }
 
     static func makeParents(of path: String) throws {

@@ -46,6 +46,7 @@ public struct Pusher: Sendable {
     }
 
     public func push(_ source: PushSource) async throws -> PushReport {
+        try Self.checkNames(source)
         let requestsBefore = store.objects.requestCounts
         return try await StoreLock.holdingLock(in: store.objects, exclusive: false, operation: "push \(source.source)", wait: options.lockWait,
                                                clock: store.clock) { lock in
@@ -79,11 +80,28 @@ public struct Pusher: Sendable {
         var ownIndex: String?
     }
 
+    /// Refuses, before anything is stored, a file path a pull could not write safely (control characters, `..`)
+    /// and an unsafe series name: what push stores, pull must be able to restore.
+    static func checkNames(_ source: PushSource) throws(StoreError) {
+        for f in source.files {
+            if let problem = RelativePath.problem(f.relativePath) {
+                throw StoreError(.source, place: RelativePath.printable(f.absolutePath),
+                                 message: "cannot be stored: its path \"\(RelativePath.printable(f.relativePath))\" \(problem)",
+                                 hint: "rename the file, or push a directory without it")
+            }
+        }
+        if let series = source.attributes["series"], let problem = RelativePath.nameProblem(series) {
+            throw StoreError(.source, place: source.source, message: "the series name \"\(RelativePath.printable(series))\" \(problem)",
+                             hint: "choose a name without '/', '..' or control characters")
+        }
+    }
+
     /// The stages, in order: load the previous snapshot and the index; per file, skip it (`unchangedChunks`) or read
     /// and cut it (`unitCut`, else FastCDC); hash and compress chunks in child tasks; pack new chunks and upload full
     /// packs concurrently; then `commit` the index and the manifest.
     private func run(_ source: PushSource, lock: HeldStoreLock, requestsBefore: RequestCounts, isRetry: Bool) async throws -> PushReport {
         let started = Date()
+        _ = await store.objects.removeAbandonedTemporaries()
         let chunker = try FastCDC(store.config.chunkerParameters)
         let maxChunk = store.config.chunkMaxSize
         let grouper = UnitGrouper(maxGroup: UInt64(min(store.config.chunkMinSize, 64 << 10)))

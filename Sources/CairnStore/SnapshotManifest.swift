@@ -136,8 +136,9 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
             throw StoreError(.unsupported, place: place, message: "manifest version \(m.version); this Cairn reads version \(currentVersion)")
         }
         for f in m.files {
-            guard validateStoreKey(f.path), !f.path.contains("\\") else {
-                throw StoreError(.corrupt, place: place, message: "unsafe file path \(String(reflecting: f.path)) (absolute, empty or with ..)")
+            if let problem = RelativePath.problem(f.path) ?? (f.path.contains("\\") ? "holds a backslash" : nil) {
+                throw StoreError(.corrupt, place: place, message: "unsafe file path \"\(RelativePath.printable(f.path))\": it \(problem); pull refuses to write it",
+                                 hint: "this manifest was not written by cairn push; do not trust this store")
             }
             for c in f.chunks where ChunkID(hex: c) == nil {
                 throw StoreError(.corrupt, place: place, message: "file \(f.path): chunk id \"\(c.prefix(80))\" is not 64 hex digits")

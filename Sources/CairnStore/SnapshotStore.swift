@@ -83,7 +83,7 @@ public struct SnapshotStore: Sendable {
         }
         let ref = reference.lowercased()
         guard ref.count >= 4, ref.count <= 64, ref.allSatisfy({ $0.isHexDigit }) else {
-            throw StoreError(.unknownSnapshot, place: place, message: "\"\(reference)\" is not a snapshot id",
+            throw StoreError(.unknownSnapshot, place: place, message: "\"\(RelativePath.printable(reference))\" is not a snapshot id",
                              hint: "give `latest` or at least 4 hex digits of an id from `cairn snapshots`")
         }
         let listed = try await objects.list(prefix: "snapshots/").map { String($0.key.dropFirst("snapshots/".count)) }

@@ -64,7 +64,9 @@ struct BackupCommand: AsyncParsableCommand {
             if let value, DurationParser.seconds(value) == nil { throw ValidationError("\(name) \(value): use a number with s, m, h or d") }
         }
         if watch, let s = DurationParser.seconds(interval), s <= 0 { throw ValidationError("--interval must be more than 0") }
-        if let series, series.isEmpty { throw ValidationError("--series must not be empty") }
+        if let series, let problem = RelativePath.nameProblem(series) {
+            throw ValidationError("--series \"\(RelativePath.printable(series))\" \(problem); choose a name without '/', '..' or control characters")
+        }
     }
 
     func run() async throws {

@@ -34,6 +34,13 @@ struct Cairn: AsyncParsableCommand {
     /// The one place errors become exit statuses: a `CairnError` says its own (1 problems found, 2 usage or I/O);
     /// the argument parser's errors keep its help and messages, with usage errors as 2.
     static func main() async {
+        // A password in a URL argument (`s3://user:pass@…`, `--endpoint http://user:pass@…`) is refused before any
+        // command sees it, so no message, `--json` or log can ever repeat it.
+        if let arg = CommandLine.arguments.dropFirst().first(where: ObjectStoreURL.hasUserInfo) {
+            Terminal.error("\(ObjectStoreURL.redacted(arg)): credentials in a URL are refused (they would show in process lists, shell history "
+                + "and logs); give them with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --profile")
+            POSIX.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             if var async = command as? AsyncParsableCommand {

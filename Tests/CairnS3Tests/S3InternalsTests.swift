@@ -128,6 +128,35 @@ import Testing
         #expect(auth.contains("SignedHeaders=content-md5;host;if-none-match;x-amz-content-sha256;x-amz-date,"), "\(auth)")
     }
 
+    @Test("unsafe keys and prefixes are refused before any request; URLs with credentials never reach a message")
+    func unsafeKeysAndURLs() async throws {
+        let creds = AWSCredentials(accessKeyId: "AK", secretAccessKey: "SecretKey1234", sessionToken: "Token5678")
+        let config = S3Configuration(endpoint: "http://127.0.0.1:9", region: "us-east-1", credentials: creds)
+        let store = try S3ObjectStore(location: S3Location(bucket: "bucket", prefix: "p"), configuration: config)
+        for key in ["../x", "a//b", "a\u{0}b", "packs/a\nb", "index/\u{1b}[2J", "x\u{7f}"] {
+            let e = await #expect(throws: ObjectStoreError.self) { try await store.put(key, data: [1]) }
+            #expect(e?.kind == .configuration, "\(key.debugDescription): \(e?.description ?? "")")
+            await #expect(throws: ObjectStoreError.self) { _ = try await store.get(key) }
+        }
+        #expect(store.requestCounts.total == 0)
+        await store.close()
+        for prefix in ["a/../b", "a//b", "x\u{1b}y"] {
+            let e = #expect(throws: ObjectStoreError.self) { try S3ObjectStore(location: S3Location(bucket: "bucket", prefix: prefix), configuration: config) }
+            #expect(e?.message.contains("unsafe store location") == true)
+        }
+        let e = #expect(throws: ObjectStoreError.self) { try S3ObjectStore.open(url: "s3://user:Pass1234@bucket/p", environment: ["AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "SecretKey1234", "AWS_REGION": "r"]) }
+        #expect(e?.description.contains("Pass1234") == false, "\(e?.description ?? "")")
+        for endpoint in ["http://user:Pass1234@127.0.0.1:9", "https://Pass1234@host", "ftp://u:Pass1234@host"] {
+            let e = #expect(throws: ObjectStoreError.self) {
+                try S3Configuration.resolve(environment: ["AWS_ACCESS_KEY_ID": "AK", "AWS_SECRET_ACCESS_KEY": "S"], homeDirectory: "/nonexistent", endpointOverride: endpoint)
+            }
+            #expect(e?.kind == .configuration)
+            #expect(e?.description.contains("Pass1234") == false, "\(e?.description ?? "")")
+            #expect(e?.description.contains("***") == true, "\(e?.description ?? "")")
+        }
+        #expect(creds.redacting("echo: SecretKey1234 and Token5678 and AK") == "echo: *** and *** and AK")
+    }
+
     @Test func descriptionHidesTheSecret() {
         let c = S3Configuration(region: "r", credentials: AWSCredentials(accessKeyId: "AKVISIBLE", secretAccessKey: "s3cr3t", sessionToken: "t0k3n"))
         #expect(String(describing: c).contains("AKVISIBLE"))

@@ -95,8 +95,23 @@ struct PackFormatTests {
     func keyValidation() async throws {
         let dir = try StoreTestSupport.temporaryDirectory()
         let store = try LocalObjectStore(root: dir, create: true)
-        for key in ["../x", "/x", "a/../../x", "a//b", ""] {
-            await #expect(throws: ObjectStoreError.self) { try await store.put(key, data: [1]) }
+        for key in ["../x", "/x", "a/../../x", "a//b", "", "a\u{0}b", "packs/a\nb", "index/\u{1b}[2J", "snapshots/x\u{7f}", "x\u{85}", "."] {
+            let e = await #expect(throws: ObjectStoreError.self) { try await store.put(key, data: [1]) }
+            #expect(e?.kind == .configuration)
+            #expect(e?.message.contains("refusing unsafe object key") == true)
+            #expect(e?.description.unicodeScalars.contains { RelativePath.isControl($0) } == false, "\(e?.description.debugDescription ?? "")")
+            await #expect(throws: ObjectStoreError.self) { try await store.get(key) }
+            await #expect(throws: ObjectStoreError.self) { try await store.delete(key) }
+            await #expect(throws: ObjectStoreError.self) { _ = try await store.create(key, data: [1]) }
+        }
+        #expect(try StoreTestSupport.files(below: dir).isEmpty)
+        for path in ["a\nb", "tab\t", "esc\u{1b}"] {
+            let chunk = ChunkID.hash([1]).hex
+            let m = SnapshotManifest(kind: "directory", source: "s", root: "/r", host: "h", createdAt: .init(timeIntervalSince1970: 0), attributes: [:],
+                                     files: [.init(path: path, size: 1, mtimeNs: 0, mode: 0o644, chunks: [chunk])],
+                                     stats: .init(chunks: 1, newChunks: 1, newBytes: 1, storedBytes: 1, durationSeconds: 0))
+            let e = #expect(throws: StoreError.self) { try SnapshotManifest.decode(m.encoded(), key: m.key, place: "m") }
+            #expect(e?.message.contains("control character") == true, "\(e?.message ?? "")")
         }
     }
 }

@@ -103,6 +103,16 @@ struct StoreVectorTests {
             let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "\"path\":\"random.bin\"", with: "\"path\":\"..\\/..\\/random.bin\"")
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
+        // A control character in a path, under a matching id: only the path rule can refuse it.
+        try damaged("manifest-path-control") { dir in
+            let path = dir + "/" + snaps[0].key
+            var m = try JSONDecoder().decode(SnapshotManifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            let i = try #require(m.files.firstIndex { $0.path == "random.bin" })
+            m.files[i].path = "random\u{1b}[2J.bin"
+            m.id = m.contentID.hex
+            try fm.removeItem(atPath: path)
+            try Data(m.encoded()).write(to: URL(fileURLWithPath: dir + "/" + m.key))
+        }
     }
 }
 

@@ -201,7 +201,8 @@ def json_offset(data, s):
 def check_path(key, data, p, files, dirs):
     at = json_offset(data, p) if isinstance(p, str) else None
     segs = p.split("/") if isinstance(p, str) else [""]
-    need(not any(s in ("", ".", "..") or "\0" in s or "\\" in s for s in segs), key, at, f"unsafe file path {p!r}")
+    control = any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in p) if isinstance(p, str) else False
+    need(not control and not any(s in ("", ".", "..") or "\\" in s for s in segs), key, at, f"unsafe file path {p!r}")
     need(p not in files and p not in dirs, key, at, f"path {p!r} appears twice or is also a directory")
     for i in range(1, len(segs)):
         d = "/".join(segs[:i])

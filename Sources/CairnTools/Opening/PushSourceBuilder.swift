@@ -106,15 +106,23 @@ public enum PushSourceBuilder {
         var paths: Set<String> = [snapshot.location.metadataPath]
         var problems: [String] = []
         var missing: [String] = []
+        var outside: [String] = []
         for (op, subtask, role, ref) in snapshot.fileReferences {
             let owner = "operator \(op.id.hex)" + (subtask.map { " subtask \($0)" } ?? "") + " \(role)"
             switch snapshot.resolver.resolve(ref) {
-            case .local(let p), .relocated(let p): paths.insert(place(p))
+            case .local(let p), .relocated(let p):
+                if snapshot.isOutsideFileTree(p) { outside.append(RelativePath.printable(p)) } else { paths.insert(place(p)) }
             case .remote(let uri): problems.append("\(owner): \(uri) is on a file system Cairn does not read from here")
             case .missing(let expected):
                 problems.append("\(owner): \(expected) is missing")
                 missing.append(expected)
             }
+        }
+        // `_metadata` is outside input: push reads nothing outside the checkpoint's own tree (not /etc/passwd).
+        if !outside.isEmpty {
+            throw StoreError(.source, place: RelativePath.printable(snapshot.location.metadataPath),
+                             message: "references \(outside.count) file(s) outside the snapshot's directory tree \(snapshot.fileTreeRoot), e.g. \(outside.sorted()[0]); push refuses to read them",
+                             hint: "a _metadata written by Flink names only files below its checkpoint directory; check where this one came from")
         }
         // A listing that failed makes files look missing: its error is the true answer.
         if let failure = snapshot.resolver.files.listingFailure { throw failure }

@@ -22,10 +22,25 @@ public enum FlinkRewriter {
                                plan: RewritePlan, state custom: FlinkStateRewriter? = nil) throws(FlinkRewriteError) -> RewriteReport {
         var edit = FlinkMetadataEdit(snapshot: snapshot)
         let dest = FileOperations.absolute(destination)
+        // What a killed rewrite to the same DEST left behind: its output and staging directories, claimed by nobody.
+        let name = FilePaths.lastComponent(dest)
+        TemporaryFiles.removeAbandoned(in: FilePaths.parent(dest)) {
+            $0.hasPrefix("." + name + TemporaryFiles.marker) || $0.hasPrefix("." + name + ".cairn-stage-")
+        }
         guard FilePaths.kind(dest) == nil else { throw .destinationExists(destination) }
         let sourceDir = FileOperations.absolute(snapshot.location.directory)
         if dest == sourceDir || dest.hasPrefix(sourceDir + "/") {
             throw .destinationInsideSource(destination: destination, source: snapshot.location.directory)
+        }
+        // --copy-files reads every file it copies: none may come from outside the snapshot's tree (/etc/passwd).
+        if plan.relocation?.mode == .copy {
+            for (_, _, role, ref) in snapshot.fileReferences {
+                guard let path = snapshot.resolver.resolve(ref).localPath, snapshot.isOutsideFileTree(path) else { continue }
+                throw .invalidInput(source: source, problems: [ValidationProblem(
+                    code: "pathTraversal",
+                    "\(RelativePath.printable(ref.path)) (at \(RelativePath.printable(path))) lies outside the snapshot's directory tree \(snapshot.fileTreeRoot); --copy-files copies only the snapshot's own files",
+                    at: SnapshotLocation(file: snapshot.location.metadataPath, state: role))])
+            }
         }
         let inputProblems = SnapshotValidator.validate(source: source, view: snapshot, deep: false).errors
         guard inputProblems.isEmpty else { throw .invalidInput(source: source, problems: inputProblems) }
@@ -34,10 +49,16 @@ public enum FlinkRewriter {
         stateRewriter.sortMemory = plan.sortMemory
         try configure(&stateRewriter, plan: plan, snapshot: snapshot)
         var g = SystemRandomNumberGenerator()
-        let staging = FilePaths.parent(dest) + "/." + FilePaths.lastComponent(dest) + ".cairn-stage-\(getpid())-\(UInt32.random(in: 0...UInt32.max, using: &g))"
-        defer { FileOperations.removeTree(staging) }
+        let staging = FilePaths.parent(dest) + "/." + name + ".cairn-stage-\(getpid())-\(UInt32.random(in: 0...UInt32.max, using: &g))"
+        var stagingClaim: Int32 = -1
+        defer {
+            FileOperations.removeTree(staging)
+            if stagingClaim >= 0 { POSIX.close(stagingClaim) }
+        }
         var staged: [String: String] = [:]
         if !stateRewriter.isEmpty {
+            do { try FilePaths.makeDirectories(FilePaths.parent(dest)) } catch { throw .io(error) }
+            do { stagingClaim = try TemporaryFiles.createDirectory(staging) } catch { throw .io(error) }
             let out = try stateRewriter.write(staging: staging)
             edit.replaceOperators(out.operators, changes: out.changes)
             staged = out.files

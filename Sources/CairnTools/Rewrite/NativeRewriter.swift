@@ -53,7 +53,12 @@ public enum NativeRewriter {
 
         let staged = StagedFile(destination: destination)
         let sortDirectory = staged.stagingPath + ".sort"
-        defer { removeDirectory(sortDirectory) }
+        // Claimed for the whole rewrite (see `TemporaryFiles`), so no other run takes it for abandoned.
+        let sortClaim = try TemporaryFiles.createDirectory(sortDirectory)
+        defer {
+            removeDirectory(sortDirectory)
+            POSIX.close(sortClaim)
+        }
         var pass = try NativeRewritePass(reader: reader, resolved: resolved, sink: try staged.sink(),
                                          options: WriterOptions(compression: resolved.compression, compressionThreads: options.compressionThreads),
                                          sortDirectory: sortDirectory, sortMemory: options.sortMemory)

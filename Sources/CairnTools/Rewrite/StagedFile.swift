@@ -15,10 +15,16 @@ final class StagedFile {
     let destination: String
     let stagingPath: String
     private var published = false
+    /// Kept until the file is published: its open descriptor claims the staging file (see `TemporaryFiles`).
+    private var staging: AtomicFileSink?
 
+    /// Also removes what a killed rewrite to the same destination left behind (`<name>.cairn-rewrite-…`).
     init(destination: String) {
         self.destination = destination
-        self.stagingPath = destination + ".cairn-rewrite-\(getpid())"
+        let name = FilePaths.lastComponent(destination)
+        TemporaryFiles.removeAbandoned(in: FilePaths.parent(destination)) { $0.hasPrefix(name + ".cairn-rewrite-") }
+        var g = SystemRandomNumberGenerator()
+        self.stagingPath = destination + ".cairn-rewrite-\(getpid())-" + String(UInt32.random(in: 0...UInt32.max, using: &g), radix: 36)
     }
 
     deinit {
@@ -26,7 +32,11 @@ final class StagedFile {
     }
 
     /// A sink that writes the staging file (itself through a temporary file, so even a crash leaves no partial one).
-    func sink() throws(IOError) -> AtomicFileSink { try AtomicFileSink(path: stagingPath) }
+    func sink() throws(IOError) -> AtomicFileSink {
+        let sink = try AtomicFileSink(path: stagingPath)
+        staging = sink
+        return sink
+    }
 
     /// Moves the checked file into place.
     func publish() throws(IOError) {
