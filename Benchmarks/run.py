@@ -42,25 +42,45 @@ def cli_bench(tool, path):
 
 
 def flink_inspect(rows):
-    """`cairn inspect` of a 1,000-operator × 256-subtask _metadata against Flink's own reader (the fixtures'
-    oracle) on the same file. Runs only where a Flink 2.3 distribution and the compiled oracle exist
+    """`cairn inspect` (table, --json, --html) of a 1,000-operator × 256-subtask _metadata, and Flink's own reader
+    (the fixtures' oracle) on the same file where a Flink 2.3 distribution and the compiled oracle exist
     (Fixtures/flink/generate.sh leaves them in /tmp/flink-2.3.0 and /tmp/cairn-build/2.3.0/oracle)."""
-    flink = os.environ.get("CAIRN_FLINK_HOME", "/tmp/flink-2.3.0")
-    oracle = os.environ.get("CAIRN_ORACLE_CLASSES", "/tmp/cairn-build/2.3.0/oracle")
-    if not (os.path.isdir(flink) and os.path.isdir(oracle)):
-        print("skipping the Flink comparison: no Flink 2.3 and compiled oracle (run Fixtures/flink/generate.sh first)")
-        return
     import glob
     trailer = sorted(glob.glob(os.path.join(ROOT, "Fixtures/flink/2.3/hashmap/*/chk-*/_metadata")))[0]
     big = os.path.join(WORK, "flink-1000x256")
     os.makedirs(big, exist_ok=True)
     subprocess.run([BENCH, "flink-metadata", big, "--operators", "1000", "--subtasks", "256", "--trailer-from", trailer], check=True)
     size = os.path.getsize(os.path.join(big, "_metadata"))
-    jvm = timed(["java", "-Xmx4g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
-                 "-cp", f"{flink}/lib/*:{oracle}", "Oracle", big])
     text = timed([CAIRN, "inspect", big])
     js = timed([CAIRN, "inspect", big, "--json"])
-    rows["flink"] = dict(size=size, jvm=jvm[:2], text=text[:2], json=js[:2])
+    page = os.path.join(WORK, "flink-1000x256.html")
+    html = timed([CAIRN, "inspect", big, "--json", "--html", page])
+    rows["flink"] = dict(size=size, text=text[:2], json=js[:2], html=html[:2], page=os.path.getsize(page), jsonBytes=len(js[2]))
+    flink = os.environ.get("CAIRN_FLINK_HOME", "/tmp/flink-2.3.0")
+    oracle = os.environ.get("CAIRN_ORACLE_CLASSES", "/tmp/cairn-build/2.3.0/oracle")
+    if not (os.path.isdir(flink) and os.path.isdir(oracle)):
+        print("skipping the Flink comparison: no Flink 2.3 and compiled oracle (run Fixtures/flink/generate.sh first)")
+        return
+    rows["flink"]["jvm"] = timed(["java", "-Xmx4g", "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+                                  "-cp", f"{flink}/lib/*:{oracle}", "Oracle", big])[:2]
+
+
+def flink_dump(rows):
+    """`dump --state` of every state, two ways side by side in one process (`cairn-bench flink-dump`): a JSONValue
+    tree per entry (the writer before issue 15) and JSON written straight from the decoded values (now); on the
+    typed RocksDB fixture (every value type Cairn decodes) and on the synthesized canonical savepoint."""
+    import glob
+    typed = sorted(glob.glob(os.path.join(ROOT, "Fixtures/flink/2.3/typed-rocksdb/savepoint-*")))[0]
+    states = subprocess.run([CAIRN, "inspect", typed, "--by", "state", "--deep", "--json"], capture_output=True, text=True, check=True)
+    # Names in parentheses are Cairn's labels for bytes it could not attribute to a state, not states to dump.
+    names = sorted({f"{s['operatorId']}/{s['name']}" for s in json.loads(states.stdout)["states"] if not s["name"].startswith("(")})
+    out = {}
+    for label, d, which in (("typed", typed, names), ("canonical", os.path.join(WORK, "flink-canonical-400mb"), ["count", "profile"])):
+        p = subprocess.run([BENCH, "flink-dump", d] + which, capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"cairn-bench flink-dump {d} failed:\n{p.stderr[-2000:]}")
+        out[label] = json.loads(p.stdout)
+    rows["flinkDumpWays"] = out
 
 
 def flink_deep(rows):
@@ -117,6 +137,7 @@ def main():
 
     flink_inspect(rows)
     flink_deep(rows)
+    flink_dump(rows)
     mb = lambda n: n / 1e6
     gib = lambda n: n / 2**30
     g, i, v = rows["generate"], rows["inspect"], rows["validate"]
@@ -136,13 +157,19 @@ def main():
         f"| `inspect` of `{LARGE_PRESET}` | {i['seconds'] * 1000:.0f} ms, {i['bytesRead']:,} bytes read ({100 * i['bytesRead'] / g['file']:.4f} % of the file), {mb(i['rss']):.0f} MB peak | | |",
         f"| compression ratio on the keyed bytes | zstd:1 {wz['rawBytes'] / wz['storedBytes']:.2f}, LZ4 {wl['rawBytes'] / wl['storedBytes']:.2f} | `zstd -1` {zr}, `lz4 -1` {lr} | |",
     ]
-    if "flink" in rows:
-        f = rows["flink"]
+    f = rows["flink"]
+    if "jvm" in f:
         lines.append(f"| `inspect` of a Flink `_metadata` with 1,000 operators × 256 subtasks ({mb(f['size']):.0f} MB) | {f['text'][0]:.1f} s, {mb(f['text'][1]):.0f} MB peak (`--json`: {f['json'][0]:.1f} s) | Flink's `Checkpoints.loadCheckpointMetadata` + printing (the fixtures' oracle): {f['jvm'][0]:.1f} s, {mb(f['jvm'][1]):.0f} MB peak | {f['jvm'][0] / f['text'][0]:.1f}× faster |")
+    else:
+        lines.append(f"| `inspect` of a Flink `_metadata` with 1,000 operators × 256 subtasks ({mb(f['size']):.0f} MB) | {f['text'][0]:.1f} s, {mb(f['text'][1]):.0f} MB peak (`--json`: {f['json'][0]:.1f} s) | Flink's reader: not run (no Flink 2.3 and oracle here) | |")
+    lines.append(f"| `inspect --json --html` of the same `_metadata`: the page aggregates (top 20 operators, others, subtask percentiles and bins) | {f['html'][0]:.1f} s, {mb(f['html'][1]):.0f} MB peak; page {mb(f['page']):.2f} MB | `inspect --json` alone: {f['json'][0]:.1f} s, {mb(f['jsonBytes']):.0f} MB of JSON | page = {100 * f['page'] / f['jsonBytes']:.1f} % of the JSON |")
     fd = rows["flinkDeep"]
     lines.append(f"| `inspect --deep` of a canonical Flink savepoint ({mb(fd['size']):.0f} MB, key-group scan per state) | {mb(fd['size']) / fd['seconds']:.0f} MB/s, {mb(fd['rss']):.0f} MB peak | | |")
     fdump = rows["flinkDump"]
     lines.append(f"| `dump --state` of every state of the same savepoint (decoded, JSON Lines to /dev/null) | {mb(fdump['size']) / fdump['seconds']:.0f} MB/s, {mb(fdump['rss']):.0f} MB peak | State Processor API: not in PyPI's apache-flink-libraries, not measured | |")
+    for label, what in (("typed", "the typed RocksDB savepoint fixture (every value type)"), ("canonical", "the synthesized canonical savepoint")):
+        w = rows["flinkDumpWays"][label]
+        lines.append(f"| `dump --state` writer, {what}, {mb(w['inputBytes']):.1f} MB in, {mb(w['outputBytes']):.1f} MB of JSON Lines (`cairn-bench flink-dump`, in process; per CPU-second, wall in brackets) | JSON written from the values: {w['directMBpsCPU']:.0f} MB/s ({w['directMBps']:.0f}) | a `JSONValue` tree per entry (before): {w['treeMBpsCPU']:.0f} MB/s ({w['treeMBps']:.0f}) | {w['directMBpsCPU'] / w['treeMBpsCPU']:.2f}× |")
     lines += [
         "",
         f"CRC32C hardware path: {wz['crc32cHardware']}. Raw JSON of this run: `Benchmarks/work/results.json`.",
