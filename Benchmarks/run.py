@@ -75,10 +75,30 @@ def flink_inspect(rows):
         oracle_run = timed(["sh", "-c", f'java -Xmx4g --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED -cp "{flink}/lib/*:{oracle}" Oracle "{big}" > /dev/null'])[:2]
     text = timed(["sh", "-c", f'"{CAIRN}" inspect "{big}" > /dev/null'])
     js = timed(["sh", "-c", f'"{CAIRN}" inspect "{big}" --json > /dev/null'])
+    page = os.path.join(WORK, "flink-1000x256.html")
+    html = timed([CAIRN, "inspect", big, "--json", "--html", page])
     val = timed([CAIRN, "validate", big, "--json"])
     valid = json.loads(val[2])["valid"]
     rows["flink"] = dict(size=size, jvmParse=jvm["parseSeconds"], jvmProcess=jvm_wall[:2], oracle=oracle_run,
-                         text=text[:2], json=js[:2], validate=val[:2], valid=valid, subtasks=jvm["subtasks"])
+                         text=text[:2], json=js[:2], validate=val[:2], valid=valid, html=html[:2], page=os.path.getsize(page), jsonBytes=len(html[2]), subtasks=jvm["subtasks"])
+
+
+def flink_dump(rows):
+    """`dump --state` of every state, two ways side by side in one process (`cairn-bench flink-dump`): a JSONValue
+    tree per entry (the writer before issue 15) and JSON written straight from the decoded values (now); on the
+    typed RocksDB fixture (every value type Cairn decodes) and on the synthesized canonical savepoint."""
+    import glob
+    typed = sorted(glob.glob(os.path.join(ROOT, "Fixtures/flink/2.3/typed-rocksdb/savepoint-*")))[0]
+    states = subprocess.run([CAIRN, "inspect", typed, "--by", "state", "--deep", "--json"], capture_output=True, text=True, check=True)
+    # Names in parentheses are Cairn's labels for bytes it could not attribute to a state, not states to dump.
+    names = sorted({f"{s['operatorId']}/{s['name']}" for s in json.loads(states.stdout)["states"] if not s["name"].startswith("(")})
+    out = {}
+    for label, d, which in (("typed", typed, names), ("canonical", os.path.join(WORK, "flink-canonical-400mb"), ["count", "profile"])):
+        p = subprocess.run([BENCH, "flink-dump", d] + which, capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit(f"cairn-bench flink-dump {d} failed:\n{p.stderr[-2000:]}")
+        out[label] = json.loads(p.stdout)
+    rows["flinkDumpWays"] = out
 
 
 def flink_deep(rows):
@@ -173,6 +193,7 @@ def main():
 
     flink_inspect(rows)
     flink_deep(rows)
+    flink_dump(rows)
     mb = lambda n: n / 1e6
     gib = lambda n: n / 2**30
     g, i, v = rows["generate"], rows["inspect"], rows["validate"]
@@ -194,10 +215,15 @@ def main():
     ]
     if "flink" in rows:
         lines += flink_lines(rows["flink"], mb)
+        f = rows["flink"]
+        lines.append(f"| `inspect --json --html` of the same `_metadata`: the page aggregates (top 20 operators, others, subtask percentiles and bins) | {f['html'][0]:.1f} s, {mb(f['html'][1]):.0f} MB peak; page {mb(f['page']):.2f} MB | `inspect --json` alone: {f['json'][0]:.1f} s, {mb(f['jsonBytes']):.0f} MB of JSON | page = {100 * f['page'] / f['jsonBytes']:.1f} % of the JSON |")
     fd = rows["flinkDeep"]
     lines.append(f"| `inspect --deep` of a canonical Flink savepoint ({mb(fd['size']):.0f} MB, key-group scan per state) | {mb(fd['size']) / fd['seconds']:.0f} MB/s, {mb(fd['rss']):.0f} MB peak | | |")
     fdump = rows["flinkDump"]
     lines.append(f"| `dump --state` of every state of the same savepoint (decoded, JSON Lines to /dev/null) | {mb(fdump['size']) / fdump['seconds']:.0f} MB/s, {mb(fdump['rss']):.0f} MB peak | State Processor API: not in PyPI's apache-flink-libraries, not measured | |")
+    for label, what in (("typed", "the typed RocksDB savepoint fixture (every value type)"), ("canonical", "the synthesized canonical savepoint")):
+        w = rows["flinkDumpWays"][label]
+        lines.append(f"| `dump --state` writer, {what}, {mb(w['inputBytes']):.1f} MB in, {mb(w['outputBytes']):.1f} MB of JSON Lines (`cairn-bench flink-dump`, in process; per CPU-second, wall in brackets) | JSON written from the values: {w['directMBpsCPU']:.0f} MB/s ({w['directMBps']:.0f}) | a `JSONValue` tree per entry (before): {w['treeMBpsCPU']:.0f} MB/s ({w['treeMBps']:.0f}) | {w['directMBpsCPU'] / w['treeMBpsCPU']:.2f}× |")
     lines += [
         "",
         f"CRC32C hardware path: {wz['crc32cHardware']}. Raw JSON of this run: `Benchmarks/work/results.json`.",

@@ -4,6 +4,13 @@
 //       Loads the keyed entries of SNAPSHOT into memory, then times SnapshotWriter writing them again into a sink
 //       that discards bytes (pure CPU: encode, compress, checksum), best of 3. Writes the decoded bytes of all keyed
 //       blocks to RAW_OUT so `zstd -b1` and `lz4 -b1` can run on the same bytes. Prints one JSON line.
+//
+//   cairn-bench flink-dump SNAPSHOT_DIR STATE [STATE...]
+//       `dump --state` of each STATE of a Flink snapshot in one process, both ways side by side: a JSONValue tree per
+//       entry (forEachStateEntry, what dump did before) and JSON bytes written straight from the decoded values
+//       (appendStateEntries, what dump does now), best of 2 each, output discarded. Prints one JSON line with MB/s
+//       of the snapshot directory's bytes, per wall second and per CPU second of this thread (the honest figure on a
+//       shared machine, where wall time depends on the neighbours).
 import CairnCore
 import CairnFlink
 import CairnFormat
@@ -243,6 +250,61 @@ if args.count >= 3, args[1] == "sst" {
             bestVerify = min(bestVerify, seconds(clock.now - start))
         }
         print("{\"bytes\":\(size),\"entries\":\(entries),\"scanMBps\":\(Double(size) / bestScan / 1e6),\"verifyMBps\":\(Double(size) / bestVerify / 1e6)}")
+    } catch { fail("\(error)") }
+    exit(0)
+}
+if args.count >= 4, args[1] == "flink-dump" {
+    do {
+        let dir = args[2]
+        let snapshot = try FlinkSnapshot(source: dir)
+        var inputBytes: Int64 = 0
+        for name in try FilePaths.entries(dir) { inputBytes += FilePaths.size(dir + "/" + name) ?? 0 }
+        let clock = ContinuousClock()
+        func cpuSeconds() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+        }
+        var tree = Double.infinity, direct = Double.infinity, treeCPU = Double.infinity, directCPU = Double.infinity
+        var treeBytes = 0, directBytes = 0
+        for _ in 0..<2 {
+            var start = clock.now
+            var cpu = cpuSeconds()
+            treeBytes = 0
+            for state in args[3...] {
+                var buffer: [UInt8] = []
+                buffer.reserveCapacity(1 << 17)
+                try snapshot.forEachStateEntry(StateEntryQuery(state: state)) { line in
+                    line.append(to: &buffer)
+                    buffer.append(0x0A)
+                    if buffer.count >= 1 << 16 { treeBytes += buffer.count; buffer.removeAll(keepingCapacity: true) }
+                    return true
+                }
+                treeBytes += buffer.count
+            }
+            tree = min(tree, seconds(clock.now - start))
+            treeCPU = min(treeCPU, cpuSeconds() - cpu)
+            start = clock.now
+            cpu = cpuSeconds()
+            directBytes = 0
+            for state in args[3...] {
+                var buffer: [UInt8] = []
+                buffer.reserveCapacity(1 << 17)
+                try snapshot.appendStateEntries(StateEntryQuery(state: state), to: &buffer) { out in
+                    out.append(0x0A)
+                    if out.count >= 1 << 16 { directBytes += out.count; out.removeAll(keepingCapacity: true) }
+                    return true
+                }
+                directBytes += buffer.count
+            }
+            direct = min(direct, seconds(clock.now - start))
+            directCPU = min(directCPU, cpuSeconds() - cpu)
+        }
+        guard treeBytes == directBytes else { fail("the two ways printed \(treeBytes) and \(directBytes) bytes") }
+        let mb = Double(inputBytes) / 1e6
+        print("{\"inputBytes\":\(inputBytes),\"outputBytes\":\(directBytes),\"treeSeconds\":\(tree),\"directSeconds\":\(direct),"
+              + "\"treeCPUSeconds\":\(treeCPU),\"directCPUSeconds\":\(directCPU),\"treeMBps\":\(mb / tree),\"directMBps\":\(mb / direct),"
+              + "\"treeMBpsCPU\":\(mb / treeCPU),\"directMBpsCPU\":\(mb / directCPU)}")
     } catch { fail("\(error)") }
     exit(0)
 }

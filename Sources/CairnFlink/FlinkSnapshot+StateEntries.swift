@@ -8,6 +8,84 @@ extension FlinkSnapshot {
     /// RocksDB full and incremental checkpoints; only the key groups the query needs are read (RocksDB: the column
     /// family's SST files, scanned in key order).
     public func forEachStateEntry(_ query: StateEntryQuery, _ body: (JSONValue) throws -> Bool) throws {
+        try forEachStateEntryPart(query, operatorState: body) { line in
+            var fields: [(String, JSONValue)] = [("operator", .string(line.display)), ("state", .string(line.state))]
+            if let raw = line.raw {
+                fields += [("keyGroup", .number(line.rawKeyGroup)), ("keyBytes", .string(Hex.encode(raw.key.dropFirst(line.keyGroupPrefixBytes)))),
+                           ("valueBytes", .string(Hex.encode(raw.value)))]
+            } else if let entry = line.entry {
+                fields += [("keyGroup", .number(entry.keyGroup)), ("key", entry.key.json), ("namespace", entry.namespace.json)]
+                if let u = entry.userKey { fields.append(("userKey", u.json)) }
+                fields.append(("value", entry.value.json))
+            }
+            return try body(.object(fields))
+        }
+    }
+
+    /// `dump --state` without a `JSONValue` per entry: appends each entry's compact JSON line (no line feed) to `out`
+    /// and calls `body`, which may drain `out`. The bytes are those of `forEachStateEntry` rendered compactly.
+    public func appendStateEntries(_ query: StateEntryQuery, to out: inout [UInt8], _ body: (inout [UInt8]) throws -> Bool) throws {
+        try forEachStateEntryPart(query, operatorState: { line in
+            line.append(to: &out)
+            return try body(&out)
+        }) { line in
+            out.append(contentsOf: Self.operatorKey)
+            FlinkValueJSONWriter.string(line.display, into: &out)
+            out.append(contentsOf: Self.stateKey)
+            FlinkValueJSONWriter.string(line.state, into: &out)
+            if let raw = line.raw {
+                out.append(contentsOf: Self.keyGroupKey)
+                FlinkValueJSONWriter.decimal(Int64(line.rawKeyGroup), into: &out)
+                out.append(contentsOf: Self.keyBytesKey)
+                FlinkValueJSONWriter.hex(Array(raw.key.dropFirst(line.keyGroupPrefixBytes)), into: &out)
+                out.append(contentsOf: Self.valueBytesKey)
+                FlinkValueJSONWriter.hex(raw.value, into: &out)
+            } else if let entry = line.entry {
+                out.append(contentsOf: Self.keyGroupKey)
+                FlinkValueJSONWriter.decimal(Int64(entry.keyGroup), into: &out)
+                out.append(contentsOf: Self.keyKey)
+                FlinkValueJSONWriter.append(entry.key, to: &out)
+                out.append(contentsOf: Self.namespaceKey)
+                FlinkValueJSONWriter.append(entry.namespace, to: &out)
+                if let u = entry.userKey {
+                    out.append(contentsOf: Self.userKeyKey)
+                    FlinkValueJSONWriter.append(u, to: &out)
+                }
+                out.append(contentsOf: Self.valueKey)
+                FlinkValueJSONWriter.append(entry.value, to: &out)
+            }
+            out.append(0x7D)
+            return try body(&out)
+        }
+    }
+
+    private static let operatorKey: [UInt8] = Array("{\"operator\":".utf8)
+    private static let stateKey: [UInt8] = Array(",\"state\":".utf8)
+    private static let keyGroupKey: [UInt8] = Array(",\"keyGroup\":".utf8)
+    private static let keyBytesKey: [UInt8] = Array(",\"keyBytes\":".utf8)
+    private static let valueBytesKey: [UInt8] = Array(",\"valueBytes\":".utf8)
+    private static let keyKey: [UInt8] = Array(",\"key\":".utf8)
+    private static let namespaceKey: [UInt8] = Array(",\"namespace\":".utf8)
+    private static let userKeyKey: [UInt8] = Array(",\"userKey\":".utf8)
+    private static let valueKey: [UInt8] = Array(",\"value\":".utf8)
+
+    /// One keyed entry as the traversal finds it, before it is written: decoded, or stored bytes for `--raw`.
+    struct KeyedEntryLine {
+        var display: String
+        var state: String
+        var entry: FlinkStateEntry?
+        var raw: (key: ArraySlice<UInt8>, value: [UInt8])?
+        var keyGroupPrefixBytes: Int
+
+        /// The key group a raw key starts with.
+        var rawKeyGroup: Int { raw.map { FlinkSnapshot.keyGroup(prefix: $0.key, bytes: keyGroupPrefixBytes) } ?? 0 }
+    }
+
+    /// The traversal both entry writers share: resolves the state, then calls `operatorState` with each operator-state
+    /// line or `keyed` with each keyed entry, in storage order, until one returns false or the limit is reached.
+    private func forEachStateEntryPart(
+        _ query: StateEntryQuery, operatorState: (JSONValue) throws -> Bool, keyed body: (KeyedEntryLine) throws -> Bool
+    ) throws {
         var keyedNames: [OperatorID: [String]] = [:]
         let candidates = metadata.operators.compactMap { op -> StateSelector.Candidate? in
             let keyed = stateMetaInfo(of: op).keyedStates.map(\.name)
@@ -20,7 +98,7 @@ extension FlinkSnapshot {
         guard let op = metadata.operators.first(where: { $0.id == id }) else { return }
         let display = op.uid ?? op.name ?? op.id.hex
         if !(keyedNames[id] ?? []).contains(state) {
-            try forEachOperatorStateEntry(op, state: state, display: display, query: query, body)
+            try forEachOperatorStateEntry(op, state: state, display: display, query: query, operatorState)
             return
         }
         var emitted = 0
@@ -52,18 +130,10 @@ extension FlinkSnapshot {
             func emit(_ entry: FlinkStateEntry?, raw: (key: ArraySlice<UInt8>, value: [UInt8])?) throws {
                 guard !stop else { return }
                 if let wantedKey, let entry, entry.key != wantedKey { return }
-                var fields: [(String, JSONValue)] = [("operator", .string(display)), ("state", .string(state))]
-                if query.raw, let raw {
-                    let group = Self.keyGroup(prefix: raw.key, bytes: layout.keyGroupPrefixBytes)
-                    fields += [("keyGroup", .number(group)), ("keyBytes", .string(Hex.encode(raw.key.dropFirst(layout.keyGroupPrefixBytes)))),
-                               ("valueBytes", .string(Hex.encode(raw.value)))]
-                } else if let entry {
-                    fields += [("keyGroup", .number(entry.keyGroup)), ("key", entry.key.json), ("namespace", entry.namespace.json)]
-                    if let u = entry.userKey { fields.append(("userKey", u.json)) }
-                    fields.append(("value", entry.value.json))
-                }
+                let line = KeyedEntryLine(display: display, state: state, entry: query.raw ? nil : entry, raw: query.raw ? raw : nil,
+                                          keyGroupPrefixBytes: layout.keyGroupPrefixBytes)
                 emitted += 1
-                if !(try body(.object(fields))) || (query.limit.map { emitted >= $0 } ?? false) { stop = true }
+                if !(try body(line)) || (query.limit.map { emitted >= $0 } ?? false) { stop = true }
             }
             switch handle {
             case .keyGroups:

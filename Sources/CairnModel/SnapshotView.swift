@@ -21,6 +21,9 @@ public protocol SnapshotView: Sendable {
     /// Calls `body` with each entry of one state as a JSON object (docs/flink-values.md), in storage order,
     /// until `body` returns false or the query's limit is reached. Reads only the key groups the query needs.
     func forEachStateEntry(_ query: StateEntryQuery, _ body: (JSONValue) throws -> Bool) throws
+    /// The same entries as compact JSON bytes: each is appended to `out` (no line feed), then `body` runs and may
+    /// drain `out`. Readers that can write JSON without building a `JSONValue` per entry do so here (`dump --state`).
+    func appendStateEntries(_ query: StateEntryQuery, to out: inout [UInt8], _ body: (inout [UInt8]) throws -> Bool) throws
 }
 
 extension SnapshotView {
@@ -28,5 +31,12 @@ extension SnapshotView {
 
     public func forEachStateEntry(_ query: StateEntryQuery, _ body: (JSONValue) throws -> Bool) throws {
         throw UsageError("this snapshot's format has no entry-level reader in Cairn; dump --state reads .cairn files and Flink snapshots")
+    }
+
+    public func appendStateEntries(_ query: StateEntryQuery, to out: inout [UInt8], _ body: (inout [UInt8]) throws -> Bool) throws {
+        try forEachStateEntry(query) { line in
+            line.append(to: &out)
+            return try body(&out)
+        }
     }
 }

@@ -63,12 +63,12 @@ struct DumpCommand: AsyncParsableCommand {
         }
         let query = StateEntryQuery(state: state, key: key, keyGroup: keyGroup, limit: limit, raw: raw)
         try await SnapshotSource(source).withView(s3: store.s3) { view in
-            // Lines are collected into 64 KiB writes: one write per line would cost more than decoding it.
+            // Lines are written straight into one buffer and flushed in 64 KiB writes: one write (or one JSON tree)
+            // per line would cost more than decoding it.
             var buffer: [UInt8] = []
             buffer.reserveCapacity(1 << 17)
             defer { Terminal.write(buffer) }
-            try view.forEachStateEntry(query) { line in
-                line.append(to: &buffer)
+            try view.appendStateEntries(query, to: &buffer) { buffer in
                 buffer.append(0x0A)
                 if buffer.count >= 1 << 16 {
                     Terminal.write(buffer)

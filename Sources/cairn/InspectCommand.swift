@@ -45,15 +45,21 @@ struct InspectCommand: AsyncParsableCommand {
     @Option(help: "Also list the N largest keys (scans keyed data).")
     var top: Int?
 
+    @Option(name: .customLong("top-operators"), help: ArgumentHelp(
+        "Past \(OperatorRanking.operatorLimit) operators or \(OperatorRanking.subtaskLimit) subtasks, tables and the HTML page show the N largest operators (and states) plus one row for the others, and subtasks as percentiles. --json always lists everything.",
+        valueName: "N"))
+    var topOperators = OperatorRanking.defaultTop
+
     func validate() throws {
         if let top, top < 1 { throw ValidationError("--top must be at least 1") }
+        if topOperators < 1 { throw ValidationError("--top-operators must be at least 1") }
     }
 
     func run() async throws {
-        let (source, by, top, deep) = (self.source, self.by, self.top, self.deep)
+        let (source, by, top, deep, topOperators) = (self.source, self.by, self.top, self.deep, self.topOperators)
         // A stored snapshot is read in place: the manifest, the index, then only the chunks the questions need.
         let report = try await SnapshotSource(source).withView(s3: store.s3) { view in
-            try InspectReport.build(source: source, view: view, grouping: by, top: top, deep: deep)
+            try InspectReport.build(source: source, view: view, grouping: by, top: top, deep: deep, topOperators: topOperators)
         }
         if let html {
             try HTMLReportFile.write(HTMLReport.inspect(report), to: html)

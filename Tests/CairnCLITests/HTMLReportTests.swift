@@ -13,13 +13,16 @@ struct HTMLReportTests {
         #expect(TestPrerequisite.chromium.location != nil, Comment(rawValue: TestPrerequisite.chromium.missingMessage))
     }
 
-    /// Runs headless Chromium on `file` with `args`; returns stdout.
-    static func browser(_ args: [String], _ file: URL) throws -> String {
-        let chromium = URL(fileURLWithPath: try #require(TestPrerequisite.chromium.location, Comment(rawValue: TestPrerequisite.chromium.missingMessage)))
+    /// Runs headless Chromium on `file` (with `fragment`, e.g. `#filter=x`) with `args`, killed after `limit` seconds
+    /// (a hang guard, not a benchmark); returns stdout.
+    static func browser(_ args: [String], _ file: URL, fragment: String = "", limit: Int = 300) throws -> String {
+        let chromium = try #require(TestPrerequisite.chromium.location, Comment(rawValue: TestPrerequisite.chromium.missingMessage))
         let profile = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: profile) }
-        let r = try TestProcess.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
-                                               "--virtual-time-budget=5000"] + args + [file.absoluteString])
+        let r = try TestProcess.run(URL(fileURLWithPath: "/usr/bin/timeout"), ["--kill-after=10", "\(limit)", chromium,
+                                    "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(profile.path)",
+                                    "--virtual-time-budget=5000"] + args + [file.absoluteString + fragment])
+        #expect(r.status != 124 && r.status != 137, "chromium \(args) did not finish within \(limit) s")
         #expect(r.status == 0, "chromium \(args)")
         return r.stdout
     }
@@ -54,6 +57,39 @@ struct HTMLReportTests {
             #expect(dom.contains(name.prefix(40)), "operator \(name) drawn")
         }
         #expect(dom.contains("Subtask × operator") && dom.contains("<svg"))
+    }
+
+    @Test("inspect --html of a 1,000 operators × 256 subtasks _metadata: a page under 3 MB, aggregated and saying so, that renders and filters",
+          .timeLimit(.minutes(15)))
+    func large() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let checkpoint = dir.appendingPathComponent("chk-1")
+        try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
+        let bench = CLI.binary.deletingLastPathComponent().appendingPathComponent("cairn-bench")
+        let made = try TestProcess.run(bench, ["flink-metadata", checkpoint.path, "--operators", "1000", "--subtasks", "256"])
+        try #require(made.status == 0, "cairn-bench flink-metadata: \(made.stderr)")
+        let html = dir.appendingPathComponent("large.html")
+        let r = try CLI.run(["inspect", checkpoint.path, "--html", html.path])
+        #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
+        #expect(r.stdout.contains("Showing the top 20 of 1,000 operators by state; the 980 others sum to"), "the table says what it aggregated")
+        #expect(r.stdout.split(separator: "\n").filter { $0.hasPrefix("Operator ") }.count == 20)
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: html.path)[.size] as? Int)
+        #expect(size <= 3_000_000, "the page is \(size) bytes")
+        let dom = try Self.browser(["--dump-dom"], html)
+        #expect(dom.contains("data-rendered=\"ok\""), "the script ran to its end")
+        #expect(!dom.contains("data-errors"), "no script errors: \(dom.components(separatedBy: "data-errors").dropFirst().first?.prefix(200) ?? "")")
+        #expect(dom.contains("Aggregated: showing the top 20 of 1,000 operators by state; the 980 others sum to"))
+        #expect(dom.contains(">980 others<") && dom.contains("class=\"binned-heat-map\""))
+        for k in 0..<1000 { #expect(dom.contains(">Operator \(k)<"), "Operator \(k) is in the table") }
+        #expect(dom.contains("1,000 of 1,000 operators"))
+        // The filter, applied from the link: one row stays visible.
+        let filtered = try Self.browser(["--dump-dom"], html, fragment: "#filter=operator%20999")
+        #expect(filtered.contains("1 of 1,000 operators"))
+        #expect(filtered.components(separatedBy: "<tr style=\"display: none;\">").count - 1 == 999)
+        let png = dir.appendingPathComponent("large.png")
+        _ = try Self.browser(["--screenshot=\(png.path)", "--window-size=1280,1400"], html)
+        #expect(try Data(contentsOf: png).starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG screenshot")
     }
 
     @Test("inspect --deep --html of a native snapshot draws key groups and source offsets")

@@ -11,6 +11,8 @@ public struct FlinkKeyedStateLayout: Sendable {
     /// Looked up once: decoding runs per entry, the record keeps serializers in a dictionary.
     let namespaceSerializer: FlinkTypeSerializer
     private let value: FlinkTypeSerializer?
+    /// The record's kind, which it derives from its options dictionary on every call.
+    private let kind: StateKind
 
     public init(keySerializer: FlinkTypeSerializer, state: FlinkStateMetaRecord, maxParallelism: Int) {
         self.keySerializer = keySerializer
@@ -18,6 +20,7 @@ public struct FlinkKeyedStateLayout: Sendable {
         self.maxParallelism = maxParallelism
         self.namespaceSerializer = state.namespaceSerializer ?? .voidNamespace
         self.value = state.valueSerializer
+        self.kind = state.kind
     }
 
     /// Bytes of the key-group prefix: 1 up to max parallelism 128, else 2.
@@ -74,7 +77,7 @@ public struct FlinkKeyedStateLayout: Sendable {
         let k = try readPart(&r, keySerializer)
         let ns = try readPart(&r, namespaceSerializer)
         let vs = try valueSerializer()
-        switch (state.kind, vs) {
+        switch (kind, vs) {
         case (.map, .map(let uk, let uv)):
             let userKey = try FlinkValueDecoder.read(&r, uk, whole: true)
             guard r.isAtEnd else { throw FlinkSerializerError(.malformed, "\(r.remaining) bytes after the map key", at: r.position) }
@@ -131,7 +134,7 @@ public struct FlinkKeyedStateLayout: Sendable {
                 let ns = try FlinkValueDecoder.read(&r, namespaceSerializer)
                 let k = try FlinkValueDecoder.read(&r, keySerializer)
                 let v = try FlinkValueDecoder.read(&r, vs)
-                if state.kind == .map, case .map(let entries) = v {
+                if kind == .map, case .map(let entries) = v {
                     out += entries.map { FlinkStateEntry(keyGroup: keyGroup, key: k, namespace: ns, userKey: $0.key, value: $0.value) }
                 } else {
                     out.append(FlinkStateEntry(keyGroup: keyGroup, key: k, namespace: ns, value: v))

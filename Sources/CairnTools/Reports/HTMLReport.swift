@@ -5,11 +5,10 @@ import CairnCore
 /// written here into SVG charts. No network fetches, so a report can be mailed, attached to a ticket or opened offline.
 public enum HTMLReport {
     /// `inspect --html`: operators, the subtask × operator heat map, states, key groups (with --deep), source offsets.
+    /// Past `OperatorRanking`'s limits the page aggregates (top operators, "others", binned subtasks, percentiles, a
+    /// filterable table of every operator) and says so, so it stays a few MB whatever the snapshot's size.
     public static func inspect(_ report: InspectReport) -> String {
-        var r = report
-        // Bytes per key group appear in the JSON only when grouped by key group; the page wants them whenever known.
-        r.grouping = .keyGroup
-        return page(kind: "inspect", title: "Cairn — snapshot \(report.summary.metadata.snapshotId)", data: r.json)
+        page(kind: "inspect", title: "Cairn — snapshot \(report.summary.metadata.snapshotId)", data: report.pageJSON)
     }
 
     /// `diff --html`: growth by operator, changed states, source-split progress, keys.

@@ -24,6 +24,10 @@ enum HTMLReportAssets {
     .added { color: var(--added); } .removed { color: var(--removed); } .changed { color: var(--changed); } .unchanged { color: var(--muted); }
     .backward { color: #fff; background: var(--removed); border-radius: 3px; padding: 0 5px; font-weight: 600; }
     .note { color: var(--muted); font-size: 12px; }
+    .aggregated { background: #fff7e6; border: 1px solid #f3d19c; border-radius: 6px; padding: 8px 12px; margin: 8px 0 16px; }
+    .filter { margin: 8px 0; display: flex; gap: 12px; align-items: center; }
+    .filter input { font: inherit; padding: 4px 8px; width: 360px; border: 1px solid var(--line); border-radius: 4px; }
+    td.hot { color: #fff; }
     #tip { position: fixed; pointer-events: none; background: #111827; color: #fff; padding: 6px 8px; border-radius: 4px; font-size: 12px;
            white-space: pre; display: none; z-index: 10; }
     """
@@ -146,20 +150,96 @@ enum HTMLReportAssets {
         root.appendChild(s);
       }
 
-      // Column chart of bytes per key group of one operator.
+      // Column chart of bytes per key group of one operator; a row with `last` is a run of key groups summed.
       function keyGroupStrip(name, rows) {
         const width = 1000, h = 80, max = Math.max(1, ...rows.map(r => r.size));
-        const maxKG = Math.max(...rows.map(r => r.keyGroup)) + 1, w = Math.max(1, width / maxKG);
+        const end = r => r.last == null ? r.keyGroup : r.last;
+        const maxKG = Math.max(...rows.map(end)) + 1, w = width / maxKG;
         const s = svg("svg", { width: width + 10, height: h + 20, role: "img" });
         for (const r of rows) {
           const bh = Math.max(1, r.size / max * h);
-          const rect = svg("rect", { x: r.keyGroup * w, y: h - bh, width: Math.max(1, w - 0.5), height: bh, fill: "var(--keyed)" });
-          hover(rect, name + "\nkey group " + r.keyGroup + " (subtask " + r.subtask + ")\n" + human(r.size) + " (" + exact(r.size) + "), " + r.entries + " entries");
+          const rect = svg("rect", { x: r.keyGroup * w, y: h - bh, width: Math.max(1, (end(r) - r.keyGroup + 1) * w - 0.5), height: bh, fill: "var(--keyed)" });
+          const which = r.last == null ? "key group " + r.keyGroup + " (subtask " + r.subtask + ")" : "key groups " + r.keyGroup + "–" + r.last;
+          hover(rect, name + "\n" + which + "\n" + human(r.size) + " (" + exact(r.size) + "), " + r.entries + " entries");
           s.appendChild(rect);
         }
         s.appendChild(svg("text", { x: 0, y: h + 16, class: "muted" }, "key group 0"));
         s.appendChild(svg("text", { x: width - 90, y: h + 16, class: "muted" }, "key group " + (maxKG - 1)));
         root.appendChild(el("div", { class: "note" }, name)); root.appendChild(s);
+      }
+
+      function count(n) { return Number(n).toLocaleString("en-US"); }
+      function shade(f) { return "rgb(" + Math.round(255 - 200 * f) + "," + Math.round(245 - 150 * f) + "," + Math.round(240 - 60 * f) + ")"; }
+      function sizeParts(o) {
+        return [["keyed", o.keyedSize, colors.keyed], ["operator state", o.operatorSize, colors.operator],
+          ["in-flight", o.inFlightSize, colors.inflight], ["coordinator", o.coordinatorSize, colors.coordinator]];
+      }
+
+      // The aggregated heat map: per operator its subtasks in runs (bins = [first, last, largest, total, finished]),
+      // each cell shaded by the run's largest subtask against the operator's largest, percentiles beside the row.
+      function binnedHeatMap(ops) {
+        const rows = ops.filter(o => o.bins && o.bins.length > 0);
+        if (rows.length === 0) { root.appendChild(el("div", { class: "note" }, "No subtasks hold state.")); return; }
+        const cols = Math.max(...rows.map(o => o.bins.length)), ref = rows.find(o => o.bins.length === cols);
+        const labelW = 300, cell = Math.max(8, Math.min(28, Math.floor(760 / cols))), rowH = 22;
+        const s = svg("svg", { width: labelW + cols * cell + 330, height: rows.length * rowH + 24, role: "img", class: "binned-heat-map" });
+        for (let c = 0; c < cols; c += Math.max(1, Math.ceil(cols / 16)))
+          s.appendChild(svg("text", { x: labelW + c * cell + 2, y: 12, class: "muted" }, String(ref.bins[c][0])));
+        rows.forEach((o, i) => {
+          const y = 18 + i * rowH, name = label(o), d = o.distribution;
+          s.appendChild(svg("text", { x: 0, y: y + 14 }, name.length > 44 ? name.slice(0, 43) + "…" : name));
+          const max = Math.max(1, ...o.bins.map(b => b[2]));
+          o.bins.forEach((b, c) => {
+            const [first, last, largest, total, finished] = b, n = last - first + 1;
+            const r = svg("rect", { x: labelW + c * cell, y, width: cell - 2, height: rowH - 4, fill: finished === n ? "#e5e7eb" : shade(largest / max), rx: 2 });
+            hover(r, name + "\nsubtasks " + first + "–" + last + (finished ? " (" + finished + " finished)" : "") + "\nlargest " + human(largest) +
+              ", total " + human(total) + ", mean " + human(Math.round(total / n)));
+            s.appendChild(r);
+          });
+          const stats = "p50 " + human(d.p50) + " · p99 " + human(d.p99) + " · max " + human(d.max) + (o.skew == null ? "" : " · skew " + o.skew.toFixed(2) + "×");
+          s.appendChild(svg("text", { x: labelW + cols * cell + 8, y: y + 14, class: "muted" }, stats));
+        });
+        root.appendChild(s);
+      }
+
+      // Every operator (up to the page's limit) with its subtask percentiles shaded against its largest subtask,
+      // and a box that filters the rows by name, uid or id.
+      function operatorTable(rows, a) {
+        const box = el("div", { class: "filter" });
+        const input = el("input", { type: "search", id: "operator-filter", placeholder: "Filter by name, uid or id", "aria-label": "Filter operators" });
+        const shown = el("span", { class: "note", id: "operator-count" });
+        box.appendChild(input); box.appendChild(shown); root.appendChild(box);
+        const t = el("table", { id: "operator-table" }), h = el("tr");
+        ["operator", "uid", "parallelism", "state", "keyed", "operator state", "in-flight", "min", "p50", "p90", "p99", "max", "skew"]
+          .forEach(x => h.appendChild(el("th", {}, x)));
+        t.appendChild(h);
+        const entries = [];
+        for (const [name, uid, id, par, state, keyed, opState, inFlight, mn, p50, p90, p99, mx, skew] of rows) {
+          const tr = el("tr"), first = el("td", {}, name || uid || id);
+          first.title = id; tr.appendChild(first); tr.appendChild(el("td", {}, uid));
+          tr.appendChild(el("td", { class: "n" }, String(par)));
+          for (const v of [state, keyed, opState, inFlight]) { const td = el("td", { class: "n" }, human(v)); td.title = exact(v); tr.appendChild(td); }
+          for (const v of [mn, p50, p90, p99, mx]) {
+            const f = mx > 0 ? v / mx : 0, td = el("td", { class: f > 0.6 ? "n hot" : "n" }, human(v));
+            td.style.background = shade(f); td.title = exact(v); tr.appendChild(td);
+          }
+          tr.appendChild(el("td", { class: "n" }, skew == null ? "–" : skew.toFixed(2) + "×"));
+          t.appendChild(tr);
+          entries.push([tr, (name + " " + uid + " " + id).toLowerCase()]);
+        }
+        root.appendChild(t);
+        const update = () => {
+          const q = input.value.trim().toLowerCase();
+          let n = 0;
+          for (const [tr, text] of entries) { const on = q === "" || text.includes(q); tr.style.display = on ? "" : "none"; if (on) n++; }
+          shown.textContent = count(n) + " of " + count(entries.length) + " operators";
+        };
+        // A link may carry a filter: REPORT.html#filter=TEXT.
+        const linked = /^#filter=(.*)$/.exec(location.hash);
+        if (linked) input.value = decodeURIComponent(linked[1]);
+        input.addEventListener("input", update); update();
+        if (a.tableRows < a.operators)
+          root.appendChild(el("div", { class: "note" }, "The table lists the " + count(a.tableRows) + " largest of " + count(a.operators) + " operators; cairn inspect --json lists all."));
       }
 
       function positionText(p) {
@@ -183,18 +263,35 @@ enum HTMLReportAssets {
         card(cards, "in-flight", human(t.inFlightSize), exact(t.inFlightSize));
         card(cards, "operators", String(t.operators)); card(cards, "subtasks", String(t.subtasks));
 
+        // A snapshot past the report's limits comes aggregated (data.aggregation says how); the page says so first.
+        const agg = data.aggregation;
+        if (agg) root.appendChild(el("div", { class: "aggregated", id: "aggregation" },
+          "Aggregated: " + agg.note + ". cairn inspect --json lists every operator and subtask."));
         const ops = data.operators.slice().sort((a, b) => b.stateSize - a.stateSize);
-        section("State by operator", "Sorted by size; keyed, operator, in-flight and coordinator state stacked. Hover for exact bytes.");
+        section("State by operator", agg
+          ? "The " + ops.length + " largest of " + count(agg.operators) + " operators" + (agg.others.count > 0 ? ", the " + count(agg.others.count) + " others summed in the last row" : "") +
+            "; keyed, operator, in-flight and coordinator state stacked. Hover for exact bytes."
+          : "Sorted by size; keyed, operator, in-flight and coordinator state stacked. Hover for exact bytes.");
         legend([["keyed", colors.keyed], ["operator", colors.operator], ["in-flight", colors.inflight], ["coordinator", colors.coordinator]]);
-        stackedBars(ops.map(o => ({ label: label(o), parts: [["keyed", o.keyedSize, colors.keyed], ["operator state", o.operatorSize, colors.operator],
-          ["in-flight", o.inFlightSize, colors.inflight], ["coordinator", o.coordinatorSize, colors.coordinator]] })), 1100);
+        const bars = ops.map(o => ({ label: label(o), parts: sizeParts(o) }));
+        if (agg && agg.others.count > 0) bars.push({ label: count(agg.others.count) + " others", parts: sizeParts(agg.others) });
+        stackedBars(bars, 1100);
 
-        section("Subtask × operator", "Each row shaded against its largest subtask: a dark cell in a pale row is skew. Grey: finished subtask.");
-        heatMap(ops);
+        if (agg) {
+          section("Subtask × operator", "The " + ops.length + " largest operators, their subtasks in runs of consecutive indices (at most " + agg.bins +
+            " per row); each cell shaded by the run's largest subtask against the operator's largest: a dark cell in a pale row is skew. Grey: finished.");
+          binnedHeatMap(ops);
+          section("All operators", "Subtask percentiles (nearest rank) shaded against each operator's largest subtask. Type to filter.");
+          operatorTable(data.table, agg);
+        } else {
+          section("Subtask × operator", "Each row shaded against its largest subtask: a dark cell in a pale row is skew. Grey: finished subtask.");
+          heatMap(ops);
+        }
 
         const states = (data.states || []).slice().sort((a, b) => b.size - a.size);
         if (states.length > 0) {
-          section("State by name", "Per state of each operator" + (states.some(x => x.statistics) ? ", with entry statistics from the scan." : "; inspect --deep --html scans Flink keyed state too."));
+          section("State by name", (agg ? "The largest states of the " + ops.length + " operators above (" + count(agg.states) + " states in all). " : "") +
+            "Per state of each operator" + (states.some(x => x.statistics) ? ", with entry statistics from the scan." : "; inspect --deep --html scans Flink keyed state too."));
           stackedBars(states.slice(0, 60).map(x => ({ label: x.operator + " / " + x.name + " (" + x.kind + ")",
             parts: [[x.kind, x.size, ["operator-list", "operator-union", "broadcast"].includes(x.kind) ? colors.operator : colors.keyed]] })), 1100);
         }
@@ -209,7 +306,8 @@ enum HTMLReportAssets {
 
         const offsets = data.offsets || [];
         if (offsets.length > 0) {
-          section("Source offsets per split");
+          section("Source offsets per split", agg && agg.offsets > offsets.length ? "The first " + count(offsets.length) + " of " + count(agg.offsets) +
+            " splits, of the operators above; cairn inspect --json lists all." : undefined);
           table(["operator", "subtask", "split", "position"], offsets.map(o => [o.operator, String(o.subtask), o.splitId, positionText(o)]), [false, true]);
         }
       }

@@ -33,16 +33,21 @@ extension InspectReport {
             if !st.filesChecked { out += "Files were not looked for (object storage: only _metadata was read); `cairn validate` checks them\n" }
         }
         out += "\n"
+        let ranking = OperatorRanking(s.operators, top: topOperators)
         switch grouping {
-        case .operator: out += operatorTable(style)
-        case .subtask: out += subtaskTable(style)
-        case .state: out += stateTable(style)
-        case .keyGroup: out += keyGroupTable(style)
+        case .operator: out += operatorTable(ranking, style)
+        case .subtask: out += ranking.aggregated ? subtaskDistributionTable(ranking, style) : subtaskTable(style)
+        case .state: out += stateTable(ranking, style)
+        case .keyGroup: out += keyGroupTable(ranking, style)
+        }
+        if let note = ranking.aggregationNote(subtasks: grouping == .subtask ? "as MIN/P50/P90/P99/MAX" : nil) {
+            out += style.dim(note.prefix(1).uppercased() + note.dropFirst() + " (--top-operators N; --json lists every operator and subtask).") + "\n"
         }
         let offsets = offsetRows
         if !offsets.isEmpty {
             var t = TextTable(columns: [.left("SOURCE"), .right("SUBTASK"), .left("SPLIT"), .left("POSITION")])
-            for r in offsets {
+            let limit = ranking.aggregated ? Self.aggregatedOffsetRows : offsets.count
+            for r in offsets.prefix(limit) {
                 let position: String
                 switch r.split.position {
                 case .kafka(let topic, let p, let o): position = "kafka \(topic)-\(p) next offset \(o)"
@@ -53,6 +58,9 @@ extension InspectReport {
                 t.add([r.op.info.displayName, "\(r.subtask)", r.split.splitId, position])
             }
             out += "\n" + t.render(style)
+            if offsets.count > limit {
+                out += style.dim("Showing the first \(limit) of \(OperatorRanking.grouped(offsets.count)) source splits; --json lists all.") + "\n"
+            }
         }
         if let topKeys, !topKeys.isEmpty {
             var t = TextTable(columns: [.right("#"), .left("OPERATOR"), .left("STATE"), .right("KEY GROUP"), .left("KEY"), .right("ENTRIES"), .right("SIZE")])
@@ -72,16 +80,42 @@ extension InspectReport {
         return skew >= 2 ? style.red(text) : skew >= 1.3 ? style.yellow(text) : text
     }
 
-    private func operatorTable(_ style: TextStyle) -> String {
+    /// Source-split rows an aggregated report prints.
+    static let aggregatedOffsetRows = 100
+
+    private func operatorTable(_ ranking: OperatorRanking, _ style: TextStyle) -> String {
         var t = TextTable(columns: [.left("OPERATOR"), .left("UID"), .right("PAR"), .right("STATE"), .right("KEYED"),
                                     .right("OP STATE"), .right("IN-FLIGHT"), .right("SKEW")])
-        for op in summary.operators.sorted(by: { $0.stateSize > $1.stateSize }) {
+        for r in ranking.shown {
+            let op = r.summary
             let label = (op.info.name.isEmpty ? op.info.id.hex : op.info.name) + (op.fullyFinished ? " (finished)" : "")
             t.add([label, op.info.uid, "\(op.info.parallelism)/\(op.info.maxParallelism)",
-                   ByteCount.format(op.stateSize), ByteCount.format(op.keyedSize), ByteCount.format(op.operatorStateSize),
-                   ByteCount.format(op.inFlightSize), skewText(op.skew, style)])
+                   ByteCount.format(r.stateSize), ByteCount.format(r.keyedSize), ByteCount.format(r.operatorSize),
+                   ByteCount.format(r.inFlightSize), skewText(op.skew, style)])
+        }
+        let o = ranking.others
+        if o.count > 0 {
+            t.add(["\(OperatorRanking.grouped(o.count)) others", "", "", ByteCount.format(o.stateSize), ByteCount.format(o.keyedSize),
+                   ByteCount.format(o.operatorSize), ByteCount.format(o.inFlightSize), ""])
         }
         return t.render(style) + "SKEW is the largest subtask's state over the mean of its operator.\n"
+    }
+
+    /// `--by subtask` past `OperatorRanking`'s limits: one row per operator with its subtasks' percentiles.
+    private func subtaskDistributionTable(_ ranking: OperatorRanking, _ style: TextStyle) -> String {
+        var t = TextTable(columns: [.left("OPERATOR"), .right("SUBTASKS"), .right("STATE"), .right("MIN"), .right("P50"), .right("P90"),
+                                    .right("P99"), .right("MAX"), .right("SKEW")])
+        for r in ranking.shown {
+            let d = r.distribution
+            t.add([r.summary.info.displayName, "\(d.count)", ByteCount.format(r.stateSize), ByteCount.format(d.min), ByteCount.format(d.p50),
+                   ByteCount.format(d.p90), ByteCount.format(d.p99), ByteCount.format(d.max), skewText(r.summary.skew, style)])
+        }
+        let o = ranking.others
+        if o.count > 0 {
+            let subtasks = ranking.ranked.dropFirst(ranking.shown.count).reduce(0) { $0 + $1.distribution.count }
+            t.add(["\(OperatorRanking.grouped(o.count)) others", "\(subtasks)", ByteCount.format(o.stateSize), "", "", "", "", "", ""])
+        }
+        return t.render(style) + "State per subtask: MIN to MAX over each operator's subtasks (nearest-rank percentiles).\n"
     }
 
     private func subtaskTable(_ style: TextStyle) -> String {
@@ -99,14 +133,15 @@ extension InspectReport {
         return t.render(style)
     }
 
-    private func stateTable(_ style: TextStyle) -> String {
+    private func stateTable(_ ranking: OperatorRanking, _ style: TextStyle) -> String {
         let deep = summary.operators.contains { $0.states.contains { $0.statistics != nil } }
         var columns: [TextTable.Column] = [.left("OPERATOR"), .left("STATE"), .left("KIND"), .right("ENTRIES"), .right("SIZE")]
         if deep { columns += [.right("RAW"), .right("KEYS"), .right("VALUES"), .right("LARGEST")] }
         columns += [.left("VALUE SERIALIZER"), .left("TTL")]
         var t = TextTable(columns: columns)
         let rows = summary.operators.flatMap { op in op.states.map { (op, $0) } }.sorted { $0.1.size > $1.1.size }
-        for (op, st) in rows {
+        let shown = ranking.aggregated ? rows.prefix(ranking.shown.count) : rows[...]
+        for (op, st) in shown {
             let ser = st.valueSerializer.map { s in s.schema.map { "\(s.name) v\(s.version): \($0)" } ?? "\(s.name) v\(s.version)" } ?? "-"
             var row = [op.info.displayName, st.descriptor.name, st.descriptor.kind.name, st.entryCount.map { "\($0)" } ?? "-",
                        ByteCount.format(st.size)]
@@ -119,14 +154,21 @@ extension InspectReport {
             row += [String(ser.prefix(60)), ttl]
             t.add(row)
         }
+        let rest = rows.dropFirst(shown.count)
+        if !rest.isEmpty {
+            let entries = rest.reduce(Int64(0)) { $0 + ($1.1.entryCount ?? 0) }
+            t.add(["\(OperatorRanking.grouped(rest.count)) other states", "", "", rest.contains { $0.1.entryCount != nil } ? "\(entries)" : "-",
+                   ByteCount.format(rest.reduce(Int64(0)) { $0 + $1.1.size })])
+        }
         return t.render(style)
     }
 
-    private func keyGroupTable(_ style: TextStyle) -> String {
+    private func keyGroupTable(_ ranking: OperatorRanking, _ style: TextStyle) -> String {
         var out = ""
-        let rows = keyGroupRows
+        let operators = ranking.aggregated ? ranking.shown.map(\.summary) : summary.operators
+        let rows = keyGroupRows(of: operators)
         let byOperator = Dictionary(grouping: rows, by: { $0.op.info.id })
-        for op in summary.operators {
+        for op in operators {
             guard let list = byOperator[op.info.id], !list.isEmpty else { continue }
             let sizes = list.map(\.size)
             let total = sizes.reduce(0, +)
