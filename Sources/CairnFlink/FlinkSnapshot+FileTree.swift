@@ -12,11 +12,22 @@ extension FlinkSnapshot {
     /// `taskowned/` and changelog files there), else the directory holding the snapshot's directory (a pulled
     /// checkpoint keeps `shared/` beside `chk-N`). A `_metadata` is outside input: a reference that leaves this tree
     /// (`/etc/passwd`, `../../x`, a symlink out) is never read for push or copied.
+    /// An object-store snapshot (`s3://bucket/…`) keeps its scheme and bucket: only the key part is walked up.
     public var fileTreeRoot: String {
-        let dir = FileOperations.absolute(FilePaths.normalize(location.directory))
+        var directory = location.directory
+        var scheme = ""
+        if let colon = directory.firstIndex(of: ":"), directory[colon...].hasPrefix("://"), !directory[..<colon].contains("/") {
+            let rest = directory.index(colon, offsetBy: 3)
+            scheme = String(directory[..<rest])
+            directory = "/" + directory[rest...]
+        }
+        let dir = scheme.isEmpty ? FileOperations.absolute(FilePaths.normalize(directory)) : FilePaths.normalize(directory)
         let parent = FilePaths.parent(dir)
-        if FilePaths.isJobID(FilePaths.lastComponent(parent)) { return FilePaths.parent(parent) }
-        return parent
+        let root = FilePaths.isJobID(FilePaths.lastComponent(parent)) ? FilePaths.parent(parent) : parent
+        // Never above the bucket: `s3://bucket` is the widest tree an object-store snapshot has.
+        guard !scheme.isEmpty else { return root }
+        let bucket = directory.split(separator: "/").first.map(String.init) ?? ""
+        return scheme + (root == "/" ? bucket : String(root.dropFirst()))
     }
 
     /// Whether the file at `path` (as the resolver gives it) lies outside `fileTreeRoot`. Local paths are compared
