@@ -14,29 +14,11 @@ extension InspectReport {
     /// snapshot of a thousand operators × hundreds of subtasks costs the output's bytes, not a tree of them.
     public func writeJSON(to w: some JSONOutput) {
         let s = summary
-        let m = s.metadata
         w.beginObject()
-        w.key("version"); w.int(1)
-        w.key("source"); w.string(source)
-        w.key("format"); w.string(s.format)
-        w.key("snapshot")
-        w.value(.object([
-            ("id", .string(m.snapshotId)), ("kind", .string(m.kind.name)), ("engine", .string(m.engineName)),
-            ("engineVersion", .string(m.engineVersion)), ("jobId", .string(m.jobId)), ("jobName", .string(m.jobName)),
-            ("createdAt", .number(m.createdAt)), ("mode", .string(m.mode.name)),
-            ("properties", .object(m.properties.keys.sorted().map { ($0, .string(m.properties[$0] ?? "")) })),
-        ]))
-        writeTotals(to: w)
-        if let st = s.storage {
-            w.key("storage")
-            w.value(.object([
-                ("metadataSize", .number(st.metadataSize)), ("inlineSize", .number(st.inlineSize)), ("files", .number(st.files)),
-                ("fileBytes", .number(st.fileBytes)),
-                ("sharedWithOtherCheckpoints", st.sharedWithOtherCheckpoints.map { .number($0) } ?? .null),
-                ("relocatedPaths", .number(st.relocatedPaths)), ("missingFiles", .number(st.missingFiles)),
-                ("remoteFiles", .number(st.remoteFiles)), ("otherCheckpoints", .array(st.otherCheckpoints.map { .string($0) })),
-                ("filesChecked", .bool(st.filesChecked)),
-            ]))
+        // The head (version … storage) is small and shared with the HTML page's document.
+        for (key, value) in headerJSON {
+            w.key(key)
+            w.value(value)
         }
         w.key("operators")
         w.beginArray()
@@ -79,33 +61,6 @@ extension InspectReport {
             w.endArray()
         }
         w.key("bytesRead"); w.int(bytesRead)
-        w.endObject()
-    }
-
-    /// The totals, summed in one pass over the subtasks.
-    private func writeTotals(to w: some JSONOutput) {
-        var input: Int64 = 0, output: Int64 = 0, coordinator: Int64 = 0, subtasks = 0
-        for op in summary.operators {
-            coordinator += op.coordinatorSize
-            subtasks += op.subtasks.count
-            for st in op.subtasks {
-                input += st.inputChannelSize
-                output += st.outputSubpartitionSize
-            }
-        }
-        let s = summary
-        w.key("totals")
-        w.beginObject()
-        w.key("stateSize"); w.int(s.stateSize)
-        w.key("checkpointedSize"); w.int(s.checkpointedSize)
-        w.key("keyedSize"); w.int(s.keyedSize)
-        w.key("operatorSize"); w.int(s.operatorStateSize)
-        w.key("inFlightSize"); w.int(s.inFlightSize)
-        w.key("inputChannelSize"); w.int(input)
-        w.key("outputSubpartitionSize"); w.int(output)
-        w.key("coordinatorSize"); w.int(coordinator)
-        w.key("operators"); w.int(s.operators.count)
-        w.key("subtasks"); w.int(subtasks)
         w.endObject()
     }
 
